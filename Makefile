@@ -1,0 +1,195 @@
+# scailabs.scaivault: developer and CI entry points.  `make help` lists them.
+#
+# A fresh machine needs Python >= 3.11 with pip (and make, git, bash); every target installs
+# what it needs into .venv itself. CI runs `.ci/run` = `make test`.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.NOTPARALLEL:
+MAKEFLAGS += --no-print-directory
+
+REPO      := $(CURDIR)
+VENV      ?= .venv
+VPY       := $(VENV)/bin/python
+STAMP     := $(VENV)/.installed
+REPORTS   ?= reports
+STATE_DIR ?= .dev
+REQS      := requirements.txt requirements-dev.txt
+
+# Interpreter used to create .venv: python3.11, else python3 if it is 3.11 or newer.
+BOOTSTRAP_PYTHON ?= $(shell for c in python3.11 python3; do \
+	  if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; \
+	  then command -v $$c; break; fi; done)
+
+# <tmp>/scailabs-scaivault-<sha256 of the repo path>/ansible_collections/scailabs/scaivault -> repo
+# (same default as tests/conftest.py; override with SCAIVAULT_COLL_ROOT=...)
+SCAIVAULT_COLL_ROOT ?= $(shell $(or $(BOOTSTRAP_PYTHON),python3) tests/harness/servers.py layout --dry-run 2>/dev/null)
+COLL_ROOT := $(SCAIVAULT_COLL_ROOT)
+export SCAIVAULT_COLL_ROOT
+export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
+export PYTHONPATH := $(COLL_ROOT)$(if $(PYTHONPATH),:$(PYTHONPATH))
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PIP_NO_INPUT := 1
+
+# pytest: xdist workers for the server-backed suites (each worker owns its own servers).
+NPROC   := $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
+WORKERS ?= $(shell n=$(NPROC); [ $$n -gt 4 ] && n=4; [ $$n -lt 1 ] && n=1; echo $$n)
+CONTRACT_WORKERS    ?= $(WORKERS)
+INTEGRATION_WORKERS ?= $(WORKERS)
+PYTEST_ARGS ?=
+PYTEST := $(VPY) -m pytest -ra
+
+# `make test` runs these in order and stops at the first failure (cheap checks first).
+TEST_PHASES ?= unit lint sanity contract integration
+
+.PHONY: help venv layout .layout unit contract integration reliability-full sanity lint test demo dev-up dev-down dev-status bench clean distclean
+
+help:
+	@echo "make venv         create/refresh .venv (requirements.txt + requirements-dev.txt)"
+	@echo "make test         venv, then $(TEST_PHASES); summary at the end"
+	@echo "make unit | contract | integration | sanity | lint    one phase (PYTEST_ARGS=... for pytest)"
+	@echo "make reliability-full   fault matrix etc. with RELIABILITY_FULL_N=5000 secrets -> $(REPORTS)/reliability-full.md"
+	@echo "make demo         start local servers, run playbooks/demo.yml, stop the servers"
+	@echo "make dev-up       start the dev server + ASM stand-in in the background (source $(STATE_DIR)/env)"
+	@echo "make dev-down     stop them"
+	@echo "make bench        benchmarks (tests/bench/run.py)"
+	@echo "make layout       create $(COLL_ROOT)/ansible_collections/scailabs/scaivault"
+	@echo "make clean        remove reports, caches and the layout dir; distclean also removes .venv"
+
+# -- environment -----------------------------------------------------------------------------
+venv: $(STAMP)
+	@:
+
+# Re-installs only when a requirements file changed (or the venv's python is gone).
+$(STAMP): $(REQS)
+	@if [ -z "$(BOOTSTRAP_PYTHON)" ]; then echo "venv: need python3.11 (or python3 >= 3.11) on PATH" >&2; exit 1; fi
+	@if ! $(VPY) -c 'import sys' >/dev/null 2>&1; then \
+	  echo "venv: creating $(VENV) with $(BOOTSTRAP_PYTHON)"; rm -rf $(VENV); \
+	  $(BOOTSTRAP_PYTHON) -m venv $(VENV) || { echo "venv: '$(BOOTSTRAP_PYTHON) -m venv' failed;" \
+	    "on Debian/Ubuntu install the python3.11-venv package" >&2; rm -rf $(VENV); exit 1; }; fi
+	@echo "venv: installing $(REQS)"
+	@$(VPY) -m pip install --quiet $(addprefix -r ,$(REQS))
+	@touch $@
+
+layout:
+	@$(or $(BOOTSTRAP_PYTHON),python3) tests/harness/servers.py layout --root "$(COLL_ROOT)"
+
+# Quiet variant the phases depend on.
+.layout:
+	@$(or $(BOOTSTRAP_PYTHON),python3) tests/harness/servers.py layout --root "$(COLL_ROOT)" >/dev/null
+
+# -- test phases -----------------------------------------------------------------------------
+# $(call pytest,dir,report-name,extra args): a missing dir or "no tests collected" (exit 5)
+# is not a failure: the phase simply has nothing to run yet (pytest's own "no tests ran" line
+# stays the closing line).
+define pytest
+	@mkdir -p $(REPORTS)
+	@if [ ! -d $(1) ]; then echo "$(2): $(1) does not exist, nothing to run"; exit 0; fi; \
+	rc=0; $(PYTEST) $(1) --junitxml=$(REPORTS)/$(2).xml -o junit_family=xunit2 $(3) $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
+endef
+
+xdist = $(if $(filter-out 0 1,$(1)),-n $(1) --dist loadfile,-p no:xdist)
+
+unit: $(STAMP) .layout
+	$(call pytest,tests/unit,unit,-p no:xdist)
+
+contract: $(STAMP) .layout
+	$(call pytest,tests/contract,contract,$(call xdist,$(CONTRACT_WORKERS)) --durations=5)
+
+integration: $(STAMP) .layout
+	$(call pytest,tests/integration,integration,tests/reliability $(call xdist,$(INTEGRATION_WORKERS)) --durations=10)
+
+# Issue 8 figures at a larger size (make test runs tests/reliability with N=1000 in its integration phase);
+# the table goes to $(REPORTS)/reliability-full.md.
+RELIABILITY_FULL_N ?= 5000
+reliability-full: export RELIABILITY_N = $(RELIABILITY_FULL_N)
+reliability-full: export RELIABILITY_FULL = 1
+reliability-full: export RELIABILITY_REPORT_DIR = $(abspath $(REPORTS))
+reliability-full: $(STAMP) .layout
+	$(call pytest,tests/reliability,reliability-full,$(call xdist,$(INTEGRATION_WORKERS)) --durations=10)
+
+sanity: $(STAMP) .layout
+	@PYTHON=$(abspath $(VPY)) scripts/sanity.sh
+
+lint: $(STAMP) .layout
+	@PYTHON=$(abspath $(VPY)) scripts/lint.sh
+
+# Runs every phase in order, stops at the first failure, then prints one line per phase and,
+# as the very last line, the pytest-style total (sanity and lint count as one test each).
+test:
+	@mkdir -p $(REPORTS); rm -f $(REPORTS)/*.xml $(REPORTS)/phases.tsv; \
+	start=$$(date +%s); rc=0; \
+	for phase in venv $(TEST_PHASES); do \
+	  t0=$$(date +%s); echo; echo ">>> make $$phase"; \
+	  $(MAKE) $$phase || rc=$$?; \
+	  printf '%s\t%s\t%s\n' $$phase $$rc $$(( $$(date +%s) - t0 )) >> $(REPORTS)/phases.tsv; \
+	  [ $$rc -eq 0 ] || break; \
+	done; \
+	$(or $(BOOTSTRAP_PYTHON),python3) -c "$$TEST_SUMMARY_PY" $(REPORTS) $$(( $$(date +%s) - start )) venv $(TEST_PHASES); \
+	exit $$rc
+
+define TEST_SUMMARY_PY
+import os, sys, xml.etree.ElementTree as ET
+reports, elapsed, phases = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+ran = {}
+for line in open(os.path.join(reports, "phases.tsv")):
+    name, rc, secs = line.rstrip("\n").split("\t")
+    ran[name] = (int(rc), int(secs))
+tot = dict(failed=0, passed=0, skipped=0, errors=0)
+print("\nmake test summary")
+for name in phases:
+    if name not in ran:
+        print("  %-12s %-7s" % (name, "not run"))
+        continue
+    rc, secs = ran[name]
+    detail = ""
+    xml = os.path.join(reports, name + ".xml")
+    if os.path.exists(xml):
+        root = ET.parse(xml).getroot()
+        suites = [root] if root.tag == "testsuite" else list(root)
+        n = {k: sum(int(s.get(k, 0)) for s in suites) for k in ("tests", "failures", "errors", "skipped")}
+        passed = n["tests"] - n["failures"] - n["errors"] - n["skipped"]
+        tot["passed"] += passed; tot["failed"] += n["failures"]; tot["errors"] += n["errors"]; tot["skipped"] += n["skipped"]
+        detail = "%d passed, %d failed, %d errors, %d skipped" % (passed, n["failures"], n["errors"], n["skipped"])
+    elif name in ("sanity", "lint"):
+        tot["passed" if rc == 0 else "failed"] += 1
+        detail = "ansible-test sanity" if name == "sanity" else "ansible-lint --profile production"
+    elif rc != 0:
+        tot["errors"] += 1
+    print("  %-12s %-7s %5ds  %s" % (name, "ok" if rc == 0 else "FAILED", secs, detail))
+parts = ["%d %s" % (tot[k], "error" if k == "errors" and tot[k] == 1 else k) for k in ("failed", "passed", "skipped", "errors") if tot[k]]
+when = "%ds" % elapsed if elapsed < 60 else "%ds (%d:%02d:%02d)" % (elapsed, elapsed // 3600, elapsed // 60 % 60, elapsed % 60)
+text = " %s in %s " % (", ".join(parts) or "no tests ran", when)
+print(text.center(80, "="))
+endef
+export TEST_SUMMARY_PY
+
+# -- servers, demo, benchmarks ---------------------------------------------------------------
+demo: $(STAMP) .layout
+	@PYTHON=$(abspath $(VPY)) scripts/demo.sh
+
+dev-up: $(STAMP) .layout
+	@$(VPY) tests/harness/servers.py up --state-dir $(STATE_DIR)
+
+dev-down:
+	@$(or $(BOOTSTRAP_PYTHON),python3) tests/harness/servers.py down --state-dir $(STATE_DIR)
+
+dev-status:
+	@$(or $(BOOTSTRAP_PYTHON),python3) tests/harness/servers.py status --state-dir $(STATE_DIR)
+
+bench: $(STAMP) .layout
+	@if [ -f tests/bench/run.py ]; then $(VPY) tests/bench/run.py; else echo "bench: tests/bench/run.py does not exist yet"; fi
+
+# -- cleanup ---------------------------------------------------------------------------------
+clean:
+	@$(or $(BOOTSTRAP_PYTHON),python3) tests/harness/servers.py down --state-dir $(STATE_DIR) >/dev/null 2>&1 || true
+	rm -rf $(REPORTS) .pytest_cache tests/output .ansible $(STATE_DIR)
+	@if [ -n "$(COLL_ROOT)" ]; then \
+	  rm -rf "$(COLL_ROOT)/sanity"; rm -f "$(COLL_ROOT)/ansible_collections/scailabs/scaivault"; \
+	  rmdir -p "$(COLL_ROOT)/ansible_collections/scailabs" 2>/dev/null || true; fi
+	@find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

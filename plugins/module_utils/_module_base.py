@@ -1,0 +1,190 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the scailabs.scaivault collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The module wrapper every module of the collection is built on.
+
+FOR INTERNAL COLLECTION USE ONLY: no API promise, may change in any release.
+
+A module declares only its own options; the wrapper merges the shared connection options
+(ScaiVault and/or ASM), checks libraries, builds one client per run, and turns the
+shared layer's exceptions into fail_json messages that name the secret and the fix.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ansible_collections.scailabs.scaivault.plugins.module_utils._asm_client import (
+    AsmClient, AsmError, BOTO3_IMPORT_ERROR, DEFAULT_MAX_ATTEMPTS, HAS_BOTO3, new_session, region_problem)
+from ansible_collections.scailabs.scaivault.plugins.module_utils._scaivault_client import (
+    ConnectionSettings, HAS_HTTPX, HTTPX_IMPORT_ERROR, ScaiVaultClient, ScaiVaultError)
+
+
+def scaivault_argument_spec():
+    """Connection options of every ScaiVault module (documented in the scaivault doc fragment)."""
+    return dict(
+        url=dict(type="str", aliases=["scaivault_url"], fallback=(env_fallback, ["SCAIVAULT_URL"])),
+        token=dict(type="str", no_log=True, aliases=["scaivault_token"], fallback=(env_fallback, ["SCAIVAULT_TOKEN"])),
+        client_id=dict(type="str", fallback=(env_fallback, ["SCAIVAULT_CLIENT_ID"])),
+        client_secret=dict(type="str", no_log=True, fallback=(env_fallback, ["SCAIVAULT_CLIENT_SECRET"])),
+        token_url=dict(type="str", no_log=False, fallback=(env_fallback, ["SCAIVAULT_TOKEN_URL"])),
+        scopes=dict(type="list", elements="str"),
+        tenant_id=dict(type="str", fallback=(env_fallback, ["SCAIVAULT_TENANT_ID"])),
+        validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["SCAIVAULT_VALIDATE_CERTS"])),
+        ca_path=dict(type="path", fallback=(env_fallback, ["SCAIVAULT_CA_PATH"])),
+        timeout=dict(type="float", default=30.0, fallback=(env_fallback, ["SCAIVAULT_TIMEOUT"])),
+        retries=dict(type="int", default=5, fallback=(env_fallback, ["SCAIVAULT_RETRIES"])),
+    )
+
+
+def asm_argument_spec():
+    """Connection options of every ASM module (documented in the aws doc fragment).
+
+    Credentials and endpoints have no env fallback here on purpose: boto3's own chain
+    reads AWS_ACCESS_KEY_ID, AWS_PROFILE, AWS_ENDPOINT_URL_SECRETS_MANAGER, ... and
+    applies its precedence, so an explicit option always wins and the environment
+    behaves exactly as the AWS CLI's does.
+    """
+    return dict(
+        region=dict(type="str", aliases=["aws_region"], fallback=(env_fallback, ["AWS_REGION", "AWS_DEFAULT_REGION"])),
+        profile=dict(type="str", aliases=["aws_profile"]),
+        access_key=dict(type="str", aliases=["aws_access_key_id"], no_log=False),
+        secret_key=dict(type="str", aliases=["aws_secret_access_key"], no_log=True),
+        session_token=dict(type="str", aliases=["aws_session_token"], no_log=True),
+        endpoint_url=dict(type="str", aliases=["aws_endpoint_url"]),
+        aws_ca_bundle=dict(type="path"),
+        aws_validate_certs=dict(type="bool", default=True),
+        aws_max_attempts=dict(type="int", default=DEFAULT_MAX_ATTEMPTS),
+        aws_retry_mode=dict(type="str", default="standard", choices=["standard", "adaptive"]),
+    )
+
+
+# AnsibleModule masks every no_log value wherever it appears in a result, substrings included:
+# data such as {"replicas": 1} would turn version 1 and every "1" inside timestamps into the
+# mask. Results here never carry values (modules build them from public views only), so values
+# this short are dropped from that list, and the one place that does echo parameters, the
+# invocation, masks every no_log option as a whole instead.
+MIN_MASKED_LENGTH = 4
+MASK = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+
+SCAIVAULT_OPTION_NAMES = frozenset(scaivault_argument_spec())
+ASM_OPTION_NAMES = frozenset(asm_argument_spec())
+
+
+class CollectionModule:
+    """AnsibleModule plus lazily built ScaiVault and ASM clients."""
+
+    def __init__(self, argument_spec, scaivault=True, asm=False, **kwargs):
+        spec = {}
+        if scaivault:
+            spec.update(scaivault_argument_spec())
+        if asm:
+            spec.update(asm_argument_spec())
+        spec.update(argument_spec)
+        kwargs.setdefault("supports_check_mode", True)
+        self.module = AnsibleModule(argument_spec=spec, **kwargs)
+        self.params = self.module.params
+        no_log_values = self.module.no_log_values
+        no_log_values.difference_update(set(value for value in no_log_values if len(value) < MIN_MASKED_LENGTH))
+        self._uses_scaivault = scaivault
+        self._uses_asm = asm
+        self._scaivault = None
+        self._asm = None
+        if scaivault and not HAS_HTTPX:
+            self.module.fail_json(msg=missing_required_lib("httpx"), exception=str(HTTPX_IMPORT_ERROR))
+        if asm and not HAS_BOTO3:
+            self.module.fail_json(msg=missing_required_lib("boto3"), exception=str(BOTO3_IMPORT_ERROR))
+
+    @property
+    def check_mode(self):
+        return self.module.check_mode
+
+    @property
+    def diff_mode(self):
+        return self.module._diff
+
+    def warn(self, message):
+        self.module.warn(message)
+
+    # -- clients ----------------------------------------------------------------------
+    def connection_settings(self):
+        options = dict((name, self.params.get(name)) for name in SCAIVAULT_OPTION_NAMES)
+        settings = ConnectionSettings.resolve(options)
+        problems = settings.problems()
+        if problems:
+            self.fail("ScaiVault connection settings: " + "; ".join(problems))
+        return settings
+
+    @property
+    def scaivault(self):
+        if self._scaivault is None:
+            self._scaivault = ScaiVaultClient(self.connection_settings(), warn=self.warn)
+        return self._scaivault
+
+    @property
+    def asm(self):
+        if self._asm is None:
+            params = self.params
+            try:
+                session = new_session(params.get("region"), params.get("profile"), params.get("access_key"),
+                                      params.get("secret_key"), params.get("session_token"))
+                problem = region_problem(params.get("region"), params.get("endpoint_url"), session)
+                if problem is None:
+                    self._asm = AsmClient(
+                        region=params["region"], endpoint_url=params.get("endpoint_url"),
+                        max_attempts=params.get("aws_max_attempts"), retry_mode=params.get("aws_retry_mode"),
+                        validate_certs=params.get("aws_validate_certs"), ca_bundle=params.get("aws_ca_bundle"),
+                        session=session)
+            except Exception as exc:  # pylint: disable=broad-except
+                # boto3 raises several unrelated types for bad profiles/config; none carries values.
+                self.fail("cannot create the AWS Secrets Manager client: %s" % exc)
+            if problem:
+                self.fail(problem)
+        return self._asm
+
+    def api_calls(self):
+        """What the run spent, per service and operation (for `api_calls` results)."""
+        calls = {}
+        if self._scaivault is not None:
+            calls["scaivault"] = self._scaivault.counter.snapshot()
+        if self._asm is not None:
+            calls["asm"] = self._asm.calls_snapshot()
+        return calls
+
+    # -- results ----------------------------------------------------------------------
+    def close(self):
+        if self._scaivault is not None:
+            self._scaivault.close()
+
+    def invocation(self):
+        """The echoed module arguments, with every no_log option masked whole (see MIN_MASKED_LENGTH)."""
+        args = {}
+        for name, value in self.params.items():
+            spec = self.module.argument_spec.get(name, {})
+            if spec.get("no_log") and value is not None:
+                value = dict((key, MASK) for key in value) if isinstance(value, dict) else MASK
+            args[name] = value
+        return {"module_args": args}
+
+    def exit(self, **result):
+        self.close()
+        result.setdefault("invocation", self.invocation())
+        self.module.exit_json(**result)
+
+    def fail(self, msg, **result):
+        self.close()
+        result.setdefault("invocation", self.invocation())
+        self.module.fail_json(msg=msg, **result)
+
+    def fail_from(self, exc, action=None, **result):
+        """fail_json from a shared-layer exception: what was being done, what failed, the fix."""
+        prefix = (action + ": ") if action else ""
+        if isinstance(exc, ScaiVaultError):
+            result.setdefault("error", exc.to_result())
+            self.fail(prefix + exc.describe(), **result)
+        if isinstance(exc, AsmError):
+            result.setdefault("error", exc.to_result())
+            self.fail(prefix + exc.message, **result)
+        self.fail(prefix + str(exc), **result)

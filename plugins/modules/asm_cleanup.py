@@ -1,0 +1,579 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the scailabs.scaivault collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: asm_cleanup
+short_description: Retire migrated AWS Secrets Manager secrets behind guards, or restore them
+version_added: 0.1.0
+description:
+  - Runbook step 8 of the ASM to ScaiVault migration. With O(state=absent) schedules the deletion of AWS
+    Secrets Manager secrets with a recovery window (O(recovery_window_days), 7 to 30 days); with
+    O(state=restored) cancels a scheduled deletion inside that window.
+  - "Before a secret is scheduled for deletion every guard must pass, per secret; a secret that fails any guard
+    is refused with the reasons and left alone, and the others proceed. The guards:"
+  - "B(replica): a replica is deleted at its primary region only."
+  - "B(rotation): ASM rotation is still enabled on the secret (disable it first, rotation option A)."
+  - "B(sync): a federation backend in C(sync) mode still maps the secret (rotation option B depends on ASM),
+    unless O(allow_sync_backend=true)."
+  - "B(audit): ScaiVault's audit shows reads of the migrated path or of a federated path (C(external/aws/...))
+    by identities other than the migration's inside O(quiet_window)."
+  - "B(target): the ScaiVault target path is unknown (no O(mapping) rule or O(paths) entry), does not exist, or
+    holds a value that differs from ASM's current value (compared structurally inside the module; values are
+    never returned, reasons name keys at most). Turned off with O(require_target=false)."
+  - The task fails when any secret was refused, unless O(fail_on_refusal=false); it fails when any secret could
+    not be processed (an API error).
+  - Needs C(secretsmanager:DescribeSecret), C(GetSecretValue) (and C(BatchGetSecretValue) when allowed),
+    C(ListSecrets) for O(prefixes), C(DeleteSecret) and C(RestoreSecret); a ScaiVault token with
+    C(secrets:read), C(federation:read) and C(audit:read).
+author:
+  - ScaiLabs platform engineering (@scailabs)
+extends_documentation_fragment:
+  - scailabs.scaivault.aws
+  - scailabs.scaivault.scaivault
+  - scailabs.scaivault.attributes.asm_group
+attributes:
+  check_mode:
+    description: Evaluates every guard and reports per secret what would be scheduled, restored or refused; deletes
+      and restores nothing.
+    support: full
+  diff_mode:
+    description: Shows per secret the state before and after (present, scheduled with its deletion date, deleted),
+      never a value.
+    support: full
+options:
+  names:
+    description:
+      - ASM secret names (or ARNs) to act on.
+    type: list
+    elements: str
+  prefixes:
+    description:
+      - Act on every ASM secret whose name starts with one of these prefixes (secrets already scheduled for
+        deletion included, so that O(state=restored) finds them).
+    type: list
+    elements: str
+  state:
+    description:
+      - V(absent) schedules the deletion of each secret whose guards all pass. A secret already scheduled, or gone,
+        is left alone (not changed).
+      - V(restored) restores each secret scheduled for deletion. Guards do not apply. A secret that is not scheduled
+        is not changed; one that no longer exists is refused (it cannot be restored).
+    type: str
+    choices: [absent, restored]
+    default: absent
+  recovery_window_days:
+    description:
+      - Days ASM keeps a deleted secret restorable, 7 to 30. Ignored with O(force_delete_without_recovery).
+    type: int
+    default: 30
+  force_delete_without_recovery:
+    description:
+      - Delete at once, with no recovery window. The guards still apply. Only when sure.
+      - A secret already scheduled for deletion is left as it is; restore it first to delete it without recovery.
+    type: bool
+    default: false
+  mapping:
+    description:
+      - "Ordered rules, the same as the migration's, that give the ScaiVault target path of each ASM name:
+        C({match: GLOB, path: TEMPLATE}), first match wins; C(*) is one segment or part of one, C(**) any number
+        of whole segments, for example C({match: 'prod/**', path: 'environments/production/**'})."
+    type: list
+    elements: dict
+  naming_policy:
+    description:
+      - How a mapped name becomes a ScaiVault path, as in the migration. C(strict) uses it unchanged,
+        C(lowercase) lower-cases A-Z, C(normalize) also replaces characters outside C(a-z 0-9 - _ /) with C(-).
+    type: str
+    choices: [strict, lowercase, normalize]
+    default: strict
+  paths:
+    description:
+      - Explicit ASM name to ScaiVault path map. An entry wins over O(mapping).
+    type: dict
+  require_target:
+    description:
+      - Refuse a secret whose ScaiVault target is unknown, missing or different from ASM.
+      - V(false) skips the target guard, for secrets that are retired without being migrated.
+    type: bool
+    default: true
+  allow_rotated_target:
+    description:
+      - Accept a target whose value differs from ASM when its provenance metadata records this very ASM secret at
+        its current version (ScaiVault rotated it after the migration, rotation option A).
+    type: bool
+    default: false
+  allow_sync_backend:
+    description:
+      - Schedule the deletion even while a sync-mode federation backend maps the secret (the backend then drops
+        the path at its next sync).
+    type: bool
+    default: false
+  quiet_window:
+    description:
+      - How far back the audit must show no reads by other identities, as a duration (V(14d), V(72h)).
+    type: str
+    default: 14d
+  exclude_identities:
+    description:
+      - Identities whose reads do not count, in addition to the caller's own identity (the migration's), which is
+        always excluded.
+    type: list
+    elements: str
+  fail_on_refusal:
+    description:
+      - Fail the task when any secret was refused. With V(false) refused secrets are only reported.
+    type: bool
+    default: true
+notes:
+  - ScaiVault's audit sees reads through ScaiVault only. Consumers that still call AWS directly show up in ASM's
+    C(LastAccessedDate) (returned per secret as C(asm_last_accessed)) and in CloudTrail.
+seealso:
+  - module: scailabs.scaivault.scaivault_audit_info
+  - module: scailabs.scaivault.scaivault_rotation_policy
+"""
+
+EXAMPLES = r"""
+# AWS credentials, region and endpoint come from the AWS_* environment, ScaiVault's from
+# SCAIVAULT_URL / SCAIVAULT_TOKEN (see make dev-up).
+- name: Plan the retirement of the billing namespace (check mode reports every guard's verdict)
+  scailabs.scaivault.asm_cleanup:
+    region: us-east-1
+    prefixes: [prod/billing/]
+    mapping:
+      - match: "prod/**"
+        path: "environments/production/**"
+    quiet_window: 14d
+    fail_on_refusal: false
+  check_mode: true
+  register: cleanup_plan
+
+- name: Show what would be refused, and why
+  ansible.builtin.debug:
+    msg: "{{ cleanup_plan.secrets | selectattr('status', 'equalto', 'refused') | map(attribute='reasons') | list }}"
+
+- name: Schedule the deletion with a 30-day window (a refused secret fails the task, the others proceed)
+  scailabs.scaivault.asm_cleanup:
+    region: us-east-1
+    names:
+      - prod/legacy/old-token
+    mapping:
+      - match: "prod/**"
+        path: "environments/production/**"
+    recovery_window_days: 30
+
+- name: Roll back, restoring whatever is still inside its recovery window
+  scailabs.scaivault.asm_cleanup:
+    region: us-east-1
+    names:
+      - prod/legacy/old-token
+    state: restored
+    fail_on_refusal: false
+"""
+
+RETURN = r"""
+secrets:
+  description: One entry per selected secret, sorted by name. Never a value.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: ASM secret name.
+      type: str
+      sample: prod/billing/stripe
+    arn:
+      description: ASM ARN (when the secret exists).
+      type: str
+    status:
+      description:
+        - C(scheduled) (deletion scheduled), C(deleted) (without recovery), C(restored), C(already_scheduled),
+          C(absent) (does not exist), C(not_scheduled) (restore of a secret that is not scheduled), C(refused),
+          C(failed). In check mode, what would happen.
+      type: str
+      sample: scheduled
+    changed:
+      description: Whether this secret was (or would be) changed.
+      type: bool
+    state_before:
+      description: C(present), C(scheduled) or C(absent).
+      type: str
+    state_after:
+      description: C(present), C(scheduled) or C(absent).
+      type: str
+    deletion_date:
+      description: When ASM deletes the secret, if scheduled (planned date in check mode).
+      type: str
+    target_path:
+      description: The ScaiVault target path, if known.
+      type: str
+    federated_paths:
+      description: ScaiVault paths where federation backends of this region serve the secret, with backend and mode.
+      type: list
+      elements: dict
+    guards:
+      description: Names of the guards that refused it (C(replica), C(rotation), C(sync), C(audit), C(target)).
+      type: list
+      elements: str
+    reasons:
+      description: Why it was refused or failed, one sentence each with the fix.
+      type: list
+      elements: str
+    asm_last_accessed:
+      description: ASM's LastAccessedDate, when AWS reports it (direct ASM reads are not in ScaiVault's audit).
+      type: str
+summary:
+  description: Number of secrets per status, plus C(total).
+  returned: always
+  type: dict
+  sample: {total: 3, scheduled: 2, refused: 1}
+refused_secrets:
+  description: Names of the refused secrets.
+  returned: always
+  type: list
+  elements: str
+failed_secrets:
+  description: Names of the secrets that could not be processed.
+  returned: always
+  type: list
+  elements: str
+excluded_identities:
+  description: Identities whose reads did not count (the caller's own first).
+  returned: when a guard evaluation ran
+  type: list
+  elements: str
+api_calls:
+  description: Calls made, per service and operation.
+  returned: always
+  type: dict
+"""
+
+import datetime
+
+from ansible_collections.scailabs.scaivault.plugins.module_utils._asm_client import AsmError, name_from_arn
+from ansible_collections.scailabs.scaivault.plugins.module_utils._audit_summary import (
+    WindowError, collect_reads, window)
+from ansible_collections.scailabs.scaivault.plugins.module_utils._encoding import EncodingError, encode_asm_value
+from ansible_collections.scailabs.scaivault.plugins.module_utils._guards import (
+    ABSENT, PRESENT, SCHEDULED, audit_reason, cleanup_action, deletion_state, federations_of, iso_date,
+    planned_deletion_date, refusal, replica_reason, rotation_reason, sync_reason, target_reason)
+from ansible_collections.scailabs.scaivault.plugins.module_utils._mapping import MappingError
+from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import CollectionModule
+from ansible_collections.scailabs.scaivault.plugins.module_utils._paths import path_problems
+from ansible_collections.scailabs.scaivault.plugins.module_utils._scaivault_client import ScaiVaultError
+from ansible_collections.scailabs.scaivault.plugins.module_utils._targets import STATUS_OK, plan_targets
+
+MIN_WINDOW = 7
+MAX_WINDOW = 30
+
+
+class Secret:
+    """One selected ASM secret and what the run learns and decides about it."""
+
+    def __init__(self, ref):
+        self.ref = ref
+        self.name = name_from_arn(ref)
+        self.description = None
+        self.state = ABSENT
+        self.deletion_date = None
+        self.deletion_date_before = None
+        self.target_path = None
+        self.target_problem = None
+        self.federations = []
+        self.guards = []
+        self.reasons = []
+        self.status = None
+        self.changed = False
+        self.state_after = None
+
+    def fail(self, reason):
+        self.status = "failed"
+        self.reasons.append(reason)
+
+    def result(self):
+        entry = {"name": self.name, "status": self.status, "changed": self.changed, "state_before": self.state,
+                 "state_after": self.state_after or self.state, "deletion_date": self.deletion_date,
+                 "guards": self.guards, "reasons": self.reasons}
+        if self.description:
+            entry["arn"] = self.description.get("ARN")
+            if self.description.get("LastAccessedDate"):
+                entry["asm_last_accessed"] = iso_date(self.description["LastAccessedDate"])
+        if self.target_path is not None:
+            entry["target_path"] = self.target_path
+        if self.federations:
+            entry["federated_paths"] = [dict((k, fed[k]) for k in ("name", "id", "mode", "path"))
+                                        for fed in self.federations]
+        return entry
+
+
+def main():
+    argument_spec = dict(
+        names=dict(type="list", elements="str"),
+        prefixes=dict(type="list", elements="str"),
+        state=dict(type="str", default="absent", choices=["absent", "restored"]),
+        recovery_window_days=dict(type="int", default=30),
+        force_delete_without_recovery=dict(type="bool", default=False),
+        mapping=dict(type="list", elements="dict"),
+        naming_policy=dict(type="str", default="strict", choices=["strict", "lowercase", "normalize"]),
+        paths=dict(type="dict"),
+        require_target=dict(type="bool", default=True),
+        allow_rotated_target=dict(type="bool", default=False),
+        allow_sync_backend=dict(type="bool", default=False),
+        quiet_window=dict(type="str", default="14d"),
+        exclude_identities=dict(type="list", elements="str"),
+        fail_on_refusal=dict(type="bool", default=True),
+    )
+    module = CollectionModule(argument_spec, asm=True, required_one_of=[["names", "prefixes"]])
+    params = module.params
+    force = params["force_delete_without_recovery"]
+    days = params["recovery_window_days"]
+    if not force and not MIN_WINDOW <= days <= MAX_WINDOW:
+        module.fail("recovery_window_days must be between %d and %d (got %d); use force_delete_without_recovery "
+                    "to delete without a window" % (MIN_WINDOW, MAX_WINDOW, days))
+    for name, path in (params["paths"] or {}).items():
+        problems = path_problems(path)
+        if problems:
+            module.fail("paths: the target of %s, %r, %s" % (name, path, "; ".join(problems)))
+    try:
+        window(params["quiet_window"], None, since_option="quiet_window")
+    except WindowError as exc:
+        module.fail(str(exc))
+
+    try:
+        secrets = select(module, params)
+    except AsmError as exc:
+        module.fail_from(exc, "selecting the ASM secrets")
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    extra = {}
+    if params["state"] == "restored":
+        for secret in secrets:
+            plan_restore(secret)
+    else:
+        candidates = [secret for secret in secrets if secret.state == PRESENT and secret.status is None]
+        for secret in secrets:
+            if secret.status is None and secret.state == SCHEDULED:
+                secret.status = "already_scheduled"
+            elif secret.status is None and secret.state == ABSENT:
+                secret.status = "absent"
+        if candidates:
+            # A guard that cannot be evaluated at all (a missing scope, ScaiVault down) stops the
+            # whole run before anything is deleted: no secret may pass a guard that did not run.
+            try:
+                extra["excluded_identities"] = evaluate_guards(module, params, candidates, now)
+            except (ScaiVaultError, AsmError) as exc:
+                module.fail_from(exc, "asm_cleanup guards (nothing was deleted)")
+            except (MappingError, ValueError) as exc:
+                module.fail("asm_cleanup: %s" % exc)
+        for secret in candidates:
+            if secret.status is None:
+                secret.status = "deleted" if force else "scheduled"
+                secret.changed = True
+                secret.state_after = ABSENT if force else SCHEDULED
+                secret.deletion_date = None if force else planned_deletion_date(now, days)
+
+    if not module.check_mode:
+        apply(module, secrets, params["state"], days, force)
+    finish(module, params, secrets, extra)
+
+
+def select(module, params):
+    """Describe every selected secret once: names (or ARNs) first, then prefix matches."""
+    asm = module.asm
+    refs = list(dict.fromkeys(params["names"] or []))
+    for prefix in params["prefixes"] or []:
+        for entry in asm.list_secrets(filters=[{"Key": "name", "Values": [prefix]}], include_planned_deletion=True):
+            if entry.get("Name", "").startswith(prefix) and entry["Name"] not in refs:
+                refs.append(entry["Name"])
+    secrets, seen = [], set()
+    for ref in refs:
+        secret = Secret(ref)
+        try:
+            secret.description = asm.describe(ref)
+        except AsmError as exc:
+            if not exc.not_found:
+                secret.fail(exc.message)
+                secrets.append(secret)
+                continue
+        if secret.description:
+            secret.name = secret.description.get("Name") or secret.name
+        if secret.name in seen:
+            continue
+        seen.add(secret.name)
+        secret.state, secret.deletion_date = deletion_state(secret.description)
+        secret.deletion_date_before = secret.deletion_date
+        secrets.append(secret)
+    return sorted(secrets, key=lambda item: item.name)
+
+
+def plan_restore(secret):
+    if secret.status == "failed":
+        return
+    action = cleanup_action(secret.state, "restored")
+    if action == "restore":
+        secret.status, secret.changed, secret.state_after = "restored", True, PRESENT
+        secret.deletion_date = None
+    elif action == "missing":
+        secret.status = "refused"
+        secret.guards.append("missing")
+        secret.reasons.append("it does not exist in ASM (deleted without recovery, its recovery window ended, or the "
+                              "name is wrong), so it cannot be restored; restore its value from ScaiVault instead")
+    else:
+        secret.status = "not_scheduled"
+
+
+def plan_target_paths(params, candidates):
+    explicit = params["paths"] or {}
+    rest = [secret.name for secret in candidates if secret.name not in explicit]
+    plans = plan_targets(rest, params["mapping"], params["naming_policy"]) if params["mapping"] and rest else {}
+    for secret in candidates:
+        if secret.name in explicit:
+            secret.target_path = explicit[secret.name]
+            continue
+        plan = plans.get(secret.name)
+        if plan is None:
+            secret.target_problem = "no mapping rules and no paths entry for %s" % secret.name
+        elif plan.status == STATUS_OK:
+            secret.target_path = plan.path
+        else:
+            secret.target_problem = plan.reason
+
+
+def evaluate_guards(module, params, candidates, now):
+    """Run every guard for the secrets still present in ASM; refused ones get status 'refused'."""
+    client = module.scaivault
+    region = module.asm.region
+    own = client.whoami().get("identity_id")
+    exclude = [identity for identity in [own] + list(params["exclude_identities"] or []) if identity]
+    backends = client.list_backends()
+    plan_target_paths(params, candidates)
+    for secret in candidates:
+        secret.federations = federations_of(backends, secret.name, region)
+
+    # Audit: every migrated and federated path, one query per parent folder.
+    audit_paths = set()
+    for secret in candidates:
+        if secret.target_path:
+            audit_paths.add(secret.target_path)
+        audit_paths.update(fed["path"] for fed in secret.federations if fed["path"])
+    start, end = window(params["quiet_window"], None, now=now, since_option="quiet_window")
+    per_path = {}
+    if audit_paths:
+        summary, _queries = collect_reads(client, paths=sorted(audit_paths), start=start, end=end, exclude=exclude)
+        per_path = summary.per_path()
+
+    targets, target_errors, asm_values, asm_errors = {}, {}, {}, {}
+    if params["require_target"]:
+        paths = sorted(set(secret.target_path for secret in candidates if secret.target_path))
+        if paths:
+            found, errors = client.batch_read(paths, include_metadata=True)
+            targets.update(found)
+            target_errors.update(errors)
+        compare = [secret for secret in candidates if secret.target_path in targets]
+        if compare:
+            asm_values, asm_errors = module.asm.batch_get_values([secret.description["ARN"] for secret in compare])
+
+    for secret in candidates:
+        reasons = [replica_reason(secret.description, region), rotation_reason(secret.description),
+                   sync_reason(secret.federations, params["allow_sync_backend"])]
+        paths = [secret.target_path] + [fed["path"] for fed in secret.federations]
+        reasons.append(audit_reason(per_path, [path for path in paths if path], params["quiet_window"]))
+        for fed in secret.federations:
+            if fed["problem"] and fed["mode"] == "sync" and not params["allow_sync_backend"]:
+                reasons.append(("sync", "federation backend %s: %s" % (fed["name"], fed["problem"])))
+        if params["require_target"]:
+            reason, failure = target_guard(secret, targets, target_errors, asm_values, asm_errors,
+                                           params["allow_rotated_target"])
+            if failure:
+                secret.fail(failure)
+                continue
+            reasons.append(reason)
+        verdict = refusal(reasons)
+        if verdict["reasons"]:
+            secret.status = "refused"
+            secret.guards, secret.reasons = verdict["guards"], verdict["reasons"]
+    return exclude
+
+
+def target_guard(secret, targets, target_errors, asm_values, asm_errors, allow_rotated_target):
+    """(refusal reason or None, failure text or None) of the target guard for one secret."""
+    path = secret.target_path
+    error = target_errors.get(path) if path else None
+    if error and error.get("code") not in ("secret_not_found", "not_found"):
+        return None, "reading its ScaiVault target %s failed: %s %s" % (path, error.get("code"), error.get("message"))
+    target = targets.get(path) if path else None
+    asm_data = None
+    arn = secret.description["ARN"]
+    version_id = None
+    if target is not None:
+        if arn in asm_errors:
+            return None, asm_errors[arn].message
+        value = asm_values.get(arn) or {}
+        version_id = value.get("VersionId")
+        try:
+            asm_data = encode_asm_value(value.get("SecretString"), value.get("SecretBinary")).data
+        except EncodingError as exc:
+            return None, "its ASM value cannot be encoded for the comparison: %s" % exc
+    return target_reason(path, secret.target_problem, target, asm_data, arn=arn, asm_version_id=version_id,
+                         allow_rotated_target=allow_rotated_target), None
+
+
+def apply(module, secrets, state, days, force):
+    asm = module.asm
+    for secret in secrets:
+        if not secret.changed:
+            continue
+        try:
+            if state == "restored":
+                asm.restore(secret.description["ARN"])
+                secret.deletion_date = None
+            else:
+                answer = asm.delete(secret.description["ARN"], recovery_window_days=days, force=force)
+                secret.deletion_date = None if force else iso_date(answer.get("DeletionDate")) or secret.deletion_date
+        except AsmError as exc:
+            secret.changed = False
+            secret.state_after = None
+            secret.deletion_date = secret.deletion_date_before
+            secret.fail(exc.message)
+
+
+def finish(module, params, secrets, extra):
+    results = [secret.result() for secret in secrets]
+    summary = {"total": len(results)}
+    for entry in results:
+        summary[entry["status"]] = summary.get(entry["status"], 0) + 1
+    refused = [secret.name for secret in secrets if secret.status == "refused"]
+    failed = [secret.name for secret in secrets if secret.status == "failed"]
+    changed = any(secret.changed for secret in secrets)
+    result = dict(changed=changed, secrets=results, summary=summary, refused_secrets=refused, failed_secrets=failed,
+                  api_calls=module.api_calls(), **extra)
+    if module.diff_mode:
+        changed_secrets = [secret for secret in secrets if secret.changed]
+        result["diff"] = {
+            "before": dict((secret.name, {"state": secret.state, "deletion_date": secret.deletion_date_before})
+                           for secret in changed_secrets),
+            "after": dict((secret.name, {"state": secret.state_after, "deletion_date": secret.deletion_date})
+                          for secret in changed_secrets)}
+    problems = ["%s: %s" % (secret.name, " ".join(secret.reasons)) for secret in secrets if secret.status == "failed"]
+    if refused and params["fail_on_refusal"]:
+        problems += ["%s refused: %s" % (secret.name, " ".join(secret.reasons))
+                     for secret in secrets if secret.status == "refused"]
+    if problems:
+        what = []
+        if failed:
+            what.append("%d failed" % len(failed))
+        if refused and params["fail_on_refusal"]:
+            what.append("%d refused (set fail_on_refusal=false to only report refusals)" % len(refused))
+        module.fail("asm_cleanup: %s of %d secret(s); the others were processed. %s" % (
+            " and ".join(what), len(secrets), " | ".join(problems)), **result)
+    module.exit(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,539 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the scailabs.scaivault collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: asm_rotation
+short_description: Show, disable or enable AWS Secrets Manager rotation of selected secrets
+version_added: 0.1.0
+description:
+  - Manages ASM's Lambda rotation of the secrets selected by O(names) and/or O(filters) in one region, for the
+    rotation hand-over of the migration to ScaiVault (runbook step 7) - disable ASM rotation before a rotated
+    secret is migrated (option A), keep it on as the authority (option B), or turn it back on.
+  - O(state=disabled) cancels rotation and returns the previous Lambda ARN and rules per secret in
+    RV(disabled_rotations), in the shape O(state=enabled) takes, so rotation can be re-enabled exactly.
+  - O(state=enabled) turns rotation on with a Lambda and either O(automatically_after_days) or
+    O(schedule_expression) (with an optional O(duration) window). Options that are not set keep what the secret
+    has stored; nothing omitted is ever read as "remove" or "disable".
+  - Without O(state) the module only reports the rotation settings (info).
+  - Idempotent - a secret whose rotation already matches is not touched, and a second run reports no change.
+    Secrets that were not selected are never touched.
+  - Refuses, per secret and with the reason, replicas (rotation is managed in the primary region), secrets
+    scheduled for deletion and secrets managed by another AWS service.
+  - Never reads secret values. Costs ceil(N/100) C(ListSecrets) calls for N selected secrets, plus one
+    C(RotateSecret) or C(CancelRotateSecret) per secret that changes.
+author:
+  - ScaiLabs platform engineering (@scailabs)
+extends_documentation_fragment:
+  - scailabs.scaivault.aws
+  - scailabs.scaivault.attributes.asm_group
+options:
+  names:
+    description:
+      - The secrets, by name or ARN (full or partial). ARNs must be in O(region).
+      - A named secret that is scheduled for deletion is found and refused (not silently skipped).
+      - With O(state) set, a name that matches no secret fails the task (after the other secrets were handled);
+        without O(state) it is a warning.
+    type: list
+    elements: str
+  filters:
+    description:
+      - ASM C(ListSecrets) filters selecting the secrets, with the API's semantics (values ORed, filters ANDed,
+        C(!) negates; C(name), C(tag-key) and C(tag-value) are case-sensitive prefix matches).
+      - Secrets scheduled for deletion are not selected by filters (as in ASM's own listing).
+      - Combined with O(names) by AND; a C(name) filter cannot be combined with O(names).
+    type: list
+    elements: dict
+    suboptions:
+      key:
+        description:
+          - What the filter matches.
+        type: str
+        required: true
+        choices: [name, tag-key, tag-value, description, primary-region, owning-service, all]
+      values:
+        description:
+          - Up to 10 values; one of them must match.
+        type: list
+        elements: str
+        required: true
+  state:
+    description:
+      - C(disabled) cancels rotation where it is on (C(CancelRotateSecret)); ASM keeps the Lambda ARN and rules,
+        and they are returned in RV(disabled_rotations).
+      - C(enabled) turns rotation on, or changes its Lambda or schedule (C(RotateSecret)).
+      - If not set, the module reports the rotation settings (RV(secrets[].action=info)) and changes nothing.
+    type: str
+    choices: [enabled, disabled]
+  rotation_lambda_arn:
+    description:
+      - The rotation Lambda function ARN, in the secrets' region. Only with O(state=enabled).
+      - If not set, each secret keeps the Lambda it has stored; a secret without one fails with a message asking
+        for this option.
+    type: str
+  automatically_after_days:
+    description:
+      - Rotate every this many days (1 to 1000). Only with O(state=enabled). Mutually exclusive with
+        O(schedule_expression).
+      - If neither this nor O(schedule_expression) is set, each secret keeps its stored schedule.
+    type: int
+  schedule_expression:
+    description:
+      - A C(rate()) or C(cron()) rotation schedule, for example C(rate(10 days)) or C(cron(0 8 1 * ? *)).
+        Only with O(state=enabled). Mutually exclusive with O(automatically_after_days).
+    type: str
+  duration:
+    description:
+      - The rotation window for O(schedule_expression), C(1h) to C(24h). Only with O(state=enabled). Mutually
+        exclusive with O(automatically_after_days).
+      - Without O(schedule_expression) it changes the window of each secret's stored schedule expression (a secret
+        that rotates every N days then fails with a message asking for O(schedule_expression)).
+      - If not set, a stored window is kept.
+    type: str
+  rotate_immediately:
+    description:
+      - When rotation is turned on or changed, also rotate right away. ASM's own default is to rotate at once; this
+        module's default is not to, so that enabling rotation never changes a value by surprise.
+      - Has no effect on a secret whose rotation already matches.
+    type: bool
+    default: false
+  on_ineligible:
+    description:
+      - What to do with a selected secret whose rotation cannot be changed here (a replica, a secret scheduled
+        for deletion, a secret managed by another AWS service) when O(state) is C(enabled) or C(disabled).
+      - C(fail) fails the task after every other secret was handled; C(skip) only warns. Either way the secret is
+        listed in RV(refused) with the reason and the fix.
+    type: str
+    choices: [fail, skip]
+    default: fail
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details:
+      - Check mode plans every secret (RV(secrets[].action), RV(secrets[].after)) and makes no mutating AWS call.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
+    details:
+      - The diff shows the rotation settings before and after, per secret that changes.
+notes:
+  - Order of operations for a rotated secret that moves to ScaiVault - disable ASM rotation, migrate, switch
+    consumers, then retire the ASM secret. Otherwise the Lambda may change a password while consumers hold the
+    old one.
+  - Cancelling a rotation that is in progress can leave an C(AWSPENDING) version behind; check
+    RV(secrets[].before) and the secret's versions if a rotation was running.
+seealso:
+  - module: scailabs.scaivault.asm_inventory
+"""
+
+EXAMPLES = r"""
+- name: Show the rotation settings of everything under prod/ (no state - report only)
+  scailabs.scaivault.asm_rotation:
+    region: us-east-1
+    filters:
+      - key: name
+        values: [prod/]
+  register: rotation
+
+- name: Disable ASM rotation before migrating (option A); keep what was there
+  scailabs.scaivault.asm_rotation:
+    region: us-east-1
+    names: [prod/orders/db]
+    state: disabled
+  register: disabled
+
+- name: Turn it back on exactly as it was
+  scailabs.scaivault.asm_rotation:
+    region: us-east-1
+    names: ["{{ item.name }}"]
+    state: enabled
+    rotation_lambda_arn: "{{ item.rotation_lambda_arn }}"
+    automatically_after_days: "{{ item.automatically_after_days | default(omit, true) }}"
+    schedule_expression: "{{ item.schedule_expression | default(omit, true) }}"
+    duration: "{{ item.duration | default(omit, true) }}"
+  loop: "{{ disabled.disabled_rotations }}"
+  loop_control:
+    label: "{{ item.name }}"
+
+- name: Rotate every 30 days with the stored Lambda, without rotating now (option B keeps ASM the authority)
+  scailabs.scaivault.asm_rotation:
+    region: us-east-1
+    names: [prod/orders/db]
+    state: enabled
+    automatically_after_days: 30
+"""
+
+RETURN = r"""
+changed:
+  description: Whether any secret's rotation changed (in check mode - would change).
+  returned: always
+  type: bool
+region:
+  description: The region.
+  returned: always
+  type: str
+  sample: us-east-1
+state:
+  description: The requested state, C(info) when O(state) was not set.
+  returned: always
+  type: str
+  sample: disabled
+secrets:
+  description: One entry per selected secret, sorted by name.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The secret name.
+      type: str
+      sample: prod/orders/db
+    arn:
+      description: The secret ARN.
+      type: str
+    action:
+      description:
+        - C(info), C(none) (already as requested), C(enable), C(update) (Lambda or schedule changed), C(disable),
+          C(refused) (see RV(secrets[].reason)) or C(failed) (see RV(secrets[].error) and RV(errors)).
+      type: str
+      sample: disable
+    changed:
+      description: Whether this secret changed (in check mode - would change).
+      type: bool
+    before:
+      description: Rotation settings before the run (C(enabled), C(lambda_arn), C(automatically_after_days),
+        C(schedule_expression), C(duration)).
+      type: dict
+      sample: {"enabled": true, "lambda_arn": "arn:aws:lambda:us-east-1:123456789012:function:rotate",
+               "automatically_after_days": 30, "schedule_expression": null, "duration": null}
+    after:
+      description: Rotation settings after the run (in check mode - as planned). Same keys as RV(secrets[].before).
+      type: dict
+    previous:
+      description: The Lambda ARN and rules rotation had before it was disabled.
+      returned: when O(state=disabled) and the secret had rotation on
+      type: dict
+    reason:
+      description: Why the secret was refused, with the fix.
+      returned: when refused
+      type: str
+    error:
+      description: What failed, with the fix.
+      returned: when failed
+      type: str
+disabled_rotations:
+  description:
+    - For O(state=disabled) - every selected secret whose rotation is off (after this run) and that has a Lambda
+      stored, in the option names of O(state=enabled), so a loop can restore them. C(changed) says whether this
+      run disabled it.
+  returned: when O(state=disabled)
+  type: list
+  elements: dict
+  sample: [{"name": "prod/orders/db", "arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/orders/db-AbCdEf",
+            "rotation_lambda_arn": "arn:aws:lambda:us-east-1:123456789012:function:rotate",
+            "automatically_after_days": 30, "schedule_expression": null, "duration": null, "changed": true}]
+refused:
+  description: Selected secrets whose rotation cannot be changed here, with the reason and fix.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"name": "prod/shared/api", "reason": "prod/shared/api is a replica of the secret in us-east-1 ..."}]
+errors:
+  description: Secrets whose change failed or could not be planned, with the error and the fix.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"name": "prod/x", "arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/x-AbCdEf",
+            "error": "prod/x has no rotation Lambda stored: give rotation_lambda_arn"}]
+not_found:
+  description: Entries of O(names) that match no secret in the region.
+  returned: always
+  type: list
+  elements: str
+summary:
+  description: Counts - C(selected), C(changed), C(unchanged), C(refused), C(failed).
+  returned: always
+  type: dict
+  sample: {"selected": 3, "changed": 1, "unchanged": 1, "refused": 1, "failed": 0}
+diff:
+  description: Before and after rotation settings of the secrets that change, keyed by name.
+  returned: in diff mode
+  type: dict
+api_calls:
+  description: ASM API calls this run made, per operation, with C(total) and C(retries).
+  returned: always
+  type: dict
+  sample: {"asm": {"ListSecrets": 1, "CancelRotateSecret": 1, "total": 2, "retries": 0}}
+"""
+
+import re
+
+from ansible_collections.scailabs.scaivault.plugins.module_utils._asm_client import AsmError
+from ansible_collections.scailabs.scaivault.plugins.module_utils._inventory import (
+    FILTER_KEYS, SelectionError, check_filters, classify_entry, list_scope)
+from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import CollectionModule
+
+RULE_KEYS = ("automatically_after_days", "schedule_expression", "duration")
+_LAMBDA_ARN_RE = re.compile(r"^arn:aws[a-z-]*:lambda:(?P<region>[a-z0-9-]+):(?P<account>[0-9]{12}):function:"
+                            r"[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?$")
+_DURATION_RE = re.compile(r"^([1-9]|1[0-9]|2[0-4])h$")
+_SCHEDULE_RE = re.compile(r"^(rate|cron)\(.+\)$")
+
+
+class PlanError(ValueError):
+    """A secret whose requested rotation cannot be planned; the message names the secret and the fix."""
+
+
+def argument_spec():
+    return dict(
+        names=dict(type="list", elements="str"),
+        filters=dict(type="list", elements="dict", options=dict(
+            key=dict(type="str", required=True, choices=list(FILTER_KEYS), no_log=False),
+            values=dict(type="list", elements="str", required=True),
+        )),
+        state=dict(type="str", choices=["enabled", "disabled"]),
+        rotation_lambda_arn=dict(type="str"),
+        automatically_after_days=dict(type="int"),
+        schedule_expression=dict(type="str"),
+        duration=dict(type="str"),
+        rotate_immediately=dict(type="bool", default=False),
+        on_ineligible=dict(type="str", default="fail", choices=["fail", "skip"]),
+    )
+
+
+def option_problems(params):
+    """Problems of the enable options, whatever the secrets: each a sentence with the fix."""
+    problems = []
+    given = [name for name in ("rotation_lambda_arn",) + RULE_KEYS if params.get(name) is not None]
+    if params["state"] != "enabled" and given:
+        problems.append("%s only apply to state: enabled (state is %s); remove them"
+                        % (", ".join(given), params["state"] or "not set"))
+    days = params.get("automatically_after_days")
+    if days is not None and not 1 <= days <= 1000:
+        problems.append("automatically_after_days must be 1 to 1000, got %d" % days)
+    schedule = params.get("schedule_expression")
+    if schedule is not None and not _SCHEDULE_RE.match(schedule.strip()):
+        problems.append("schedule_expression %r is not a rate() or cron() expression, for example 'rate(10 days)' "
+                        "or 'cron(0 8 1 * ? *)'" % schedule)
+    duration = params.get("duration")
+    if duration is not None and not _DURATION_RE.match(duration):
+        problems.append("duration %r must be whole hours from 1h to 24h, for example '3h'" % duration)
+    lambda_arn = params.get("rotation_lambda_arn")
+    if lambda_arn is not None:
+        found = _LAMBDA_ARN_RE.match(lambda_arn)
+        if not found:
+            problems.append("rotation_lambda_arn %r is not a Lambda function ARN "
+                            "(arn:aws:lambda:REGION:ACCOUNT:function:NAME)" % lambda_arn)
+        elif params.get("region") and found.group("region") != params["region"]:
+            problems.append("rotation_lambda_arn is in region %s but the secrets are in %s; ASM invokes a rotation "
+                            "Lambda in the secret's own region" % (found.group("region"), params["region"]))
+    return problems
+
+
+def ineligible_reason(secret):
+    """Why rotation of a classified secret cannot be changed in this region, with the fix; None if it can."""
+    name = secret["name"]
+    if secret["planned_deletion"]:
+        return ("%s is scheduled for deletion (%s): its rotation cannot change. Restore it first "
+                "(aws secretsmanager restore-secret) or leave it out" % (name, secret["deleted_date"]))
+    if secret["replica"]:
+        return ("%s is a replica of the secret in %s: rotation is managed at the primary. Run this task with "
+                "region: %s" % (name, secret["primary_region"], secret["primary_region"]))
+    if secret["owning_service"]:
+        return ("%s is managed by the AWS service %r, which owns its rotation: change it there"
+                % (name, secret["owning_service"]))
+    return None
+
+
+def desired_enabled(name, before, params):
+    """The rotation settings state=enabled asks for, filling what was not given from before."""
+    lambda_arn = params.get("rotation_lambda_arn") or before["lambda_arn"]
+    if not lambda_arn:
+        raise PlanError("%s has no rotation Lambda stored: give rotation_lambda_arn" % name)
+    after = {"enabled": True, "lambda_arn": lambda_arn, "automatically_after_days": None,
+             "schedule_expression": None, "duration": None}
+    if params.get("automatically_after_days") is not None:
+        after["automatically_after_days"] = params["automatically_after_days"]
+    elif params.get("schedule_expression") is not None:
+        after["schedule_expression"] = params["schedule_expression"].strip()
+        # Unset means leave alone: a stored window stays unless a new one is given.
+        after["duration"] = params.get("duration") or before["duration"]
+    elif before["schedule_expression"]:
+        after["schedule_expression"] = before["schedule_expression"]
+        after["duration"] = params.get("duration") or before["duration"]
+    elif before["automatically_after_days"]:
+        if params.get("duration"):
+            raise PlanError("%s rotates every %d days; duration needs a schedule_expression"
+                            % (name, before["automatically_after_days"]))
+        after["automatically_after_days"] = before["automatically_after_days"]
+    else:
+        raise PlanError("%s has no rotation schedule stored: give automatically_after_days or schedule_expression"
+                        % name)
+    return after
+
+
+def rotation_matches(before, after):
+    """Whether the stored settings already are the requested ones (ASM's computed days aside)."""
+    if before["enabled"] != after["enabled"] or before["lambda_arn"] != after["lambda_arn"]:
+        return False
+    if after["schedule_expression"]:
+        return (before["schedule_expression"] == after["schedule_expression"]
+                and before["duration"] == after["duration"])
+    # For a schedule expression ASM also reports the days it computes; days alone means no expression.
+    return not before["schedule_expression"] and before["automatically_after_days"] == after["automatically_after_days"]
+
+
+def rotate_arguments(after, rotate_immediately):
+    """RotateSecret keyword arguments that set exactly the planned settings."""
+    if after["schedule_expression"]:
+        rules = {"ScheduleExpression": after["schedule_expression"]}
+        if after["duration"]:
+            rules["Duration"] = after["duration"]
+    else:
+        rules = {"AutomaticallyAfterDays": after["automatically_after_days"]}
+    return {"RotationLambdaARN": after["lambda_arn"], "RotationRules": rules,
+            "RotateImmediately": bool(rotate_immediately)}
+
+
+def plan_secret(secret, params):
+    """{action, before, after, changed, reason/error, previous} for one classified secret. No I/O."""
+    before = dict(secret["rotation"])
+    plan = {"name": secret["name"], "arn": secret["arn"], "before": before, "after": dict(before),
+            "changed": False, "action": "none"}
+    state = params["state"] or "info"
+    if state == "info":
+        plan["action"] = "info"
+        return plan
+    reason = ineligible_reason(secret)
+    if reason:
+        plan.update(action="refused", reason=reason)
+        return plan
+    if state == "disabled":
+        if before["enabled"]:
+            plan["after"]["enabled"] = False
+            plan.update(action="disable", changed=True,
+                        previous=dict((key, before[key]) for key in ("lambda_arn",) + RULE_KEYS))
+        return plan
+    try:
+        after = desired_enabled(secret["name"], before, params)
+    except PlanError as exc:
+        plan.update(action="failed", error=str(exc))
+        return plan
+    plan["after"] = after
+    if not rotation_matches(before, after):
+        plan.update(action="update" if before["enabled"] else "enable", changed=True)
+    return plan
+
+
+def disabled_rotation(plan):
+    """The state=enabled options that restore a disabled rotation, or None without a stored Lambda."""
+    after = plan["after"]
+    if after["enabled"] or not after["lambda_arn"] or plan["action"] not in ("disable", "none"):
+        return None
+    return {"name": plan["name"], "arn": plan["arn"], "rotation_lambda_arn": after["lambda_arn"],
+            "automatically_after_days": after["automatically_after_days"],
+            "schedule_expression": after["schedule_expression"], "duration": after["duration"],
+            "changed": plan["changed"]}
+
+
+def apply_plan(asm, plan, rotate_immediately):
+    """Make the one call the plan needs; on failure turn the plan into a failed one."""
+    try:
+        if plan["action"] == "disable":
+            asm.cancel_rotation(plan["arn"])
+        elif plan["action"] in ("enable", "update"):
+            asm.rotate(plan["arn"], **rotate_arguments(plan["after"], rotate_immediately))
+    except AsmError as exc:
+        plan.update(changed=False, after=dict(plan["before"]),
+                    error="%s. Nothing changed for %s; fix the cause and run again" % (exc.message, plan["name"]),
+                    action="failed")
+
+
+def summarize(plans):
+    summary = {"selected": len(plans), "changed": 0, "unchanged": 0, "refused": 0, "failed": 0}
+    for plan in plans:
+        if plan["action"] == "refused":
+            summary["refused"] += 1
+        elif plan["action"] == "failed":
+            summary["failed"] += 1
+        elif plan["changed"]:
+            summary["changed"] += 1
+        else:
+            summary["unchanged"] += 1
+    return summary
+
+
+def main():
+    module = CollectionModule(
+        argument_spec(), scaivault=False, asm=True, supports_check_mode=True,
+        required_one_of=[["names", "filters"]],
+        mutually_exclusive=[["automatically_after_days", "schedule_expression"], ["automatically_after_days", "duration"]],
+    )
+    params = module.params
+    problems = option_problems(params)
+    try:
+        check_filters(params["filters"])
+    except SelectionError as exc:
+        problems.append(str(exc))
+    if problems:
+        module.fail("; ".join(problems))
+    region = params["region"]
+    state = params["state"] or "info"
+    asm = module.asm
+
+    try:
+        entries, not_found = list_scope(asm, region, names=params["names"], filters=params["filters"],
+                                        include_planned_deletion=bool(params["names"]))
+    except SelectionError as exc:
+        module.fail(str(exc))
+    except AsmError as exc:
+        module.fail_from(exc, "listing the secrets to rotate in %s" % region, api_calls=module.api_calls())
+
+    secrets = sorted((classify_entry(entry, region) for entry in entries), key=lambda s: (s["name"], s["arn"]))
+    plans = [plan_secret(secret, params) for secret in secrets]
+    if not module.check_mode:
+        for plan in plans:
+            apply_plan(asm, plan, params["rotate_immediately"])
+
+    refused = [{"name": p["name"], "arn": p["arn"], "reason": p["reason"]} for p in plans if p["action"] == "refused"]
+    errors = [{"name": p["name"], "arn": p["arn"], "error": p["error"]} for p in plans if p["action"] == "failed"]
+    changed = any(plan["changed"] for plan in plans)
+    result = {"changed": changed, "region": region, "state": state, "secrets": plans, "refused": refused,
+              "errors": errors, "not_found": not_found, "summary": summarize(plans)}
+    if state == "disabled":
+        result["disabled_rotations"] = [entry for entry in (disabled_rotation(p) for p in plans) if entry]
+    if module.diff_mode:
+        changing = [plan for plan in plans if plan["changed"]]
+        result["diff"] = {"before": dict((p["name"], p["before"]) for p in changing),
+                          "after": dict((p["name"], p["after"]) for p in changing)}
+    result["api_calls"] = module.api_calls()
+
+    messages = []
+    for plan in plans:
+        if plan["action"] == "refused" and params["on_ineligible"] == "skip":
+            module.warn("skipped: %s" % plan["reason"])
+    if refused and params["on_ineligible"] == "fail":
+        messages.append("refused %d secret(s): %s (set on_ineligible: skip to only warn)"
+                        % (len(refused), "; ".join(entry["reason"] for entry in refused)))
+    if errors:
+        messages.append("failed on %d secret(s): %s" % (len(errors), "; ".join(entry["error"] for entry in errors)))
+    if not_found:
+        text = "%s: no such secret in %s" % (", ".join(not_found), region)
+        if state == "info":
+            module.warn(text)
+        else:
+            messages.append(text + "; check the names and the region")
+    if messages:
+        module.fail("; ".join(messages), **result)
+    module.exit(**result)
+
+
+if __name__ == "__main__":
+    main()

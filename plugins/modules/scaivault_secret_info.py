@@ -1,0 +1,248 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the scailabs.scaivault collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: scaivault_secret_info
+short_description: Metadata of ScaiVault secrets, never their values
+version_added: 0.1.0
+description:
+  - Returns the metadata of one secret (O(path)), of a list of secrets (O(paths)), or of every
+    secret under a prefix (O(prefix)), that is version, type, description, tags, owner, custom metadata,
+    timestamps, C(last_accessed_at), expiry, rotation policy.
+  - Never reads a value. O(path) and O(paths) use the batch metadata endpoint (100 paths per request,
+    audited as C(list), not C(read)), so inspecting secrets does not look like a consumer reading them.
+    O(prefix) follows the cursor-paginated listing.
+  - A single O(path) that does not exist is not a failure; RV(exists) is V(false).
+  - Read-only; runs the same in check mode.
+options:
+  path:
+    description:
+      - Path of one secret, for example V(environments/production/billing/stripe).
+      - Checked against the path rules before any request is sent.
+    type: str
+  paths:
+    description:
+      - Several secret paths, read with one batch request per 100 paths.
+      - Paths that do not exist are listed in RV(missing).
+    type: list
+    elements: str
+  prefix:
+    description:
+      - List every secret whose path starts with this text (a plain string prefix, so V(environments/prod)
+        also matches V(environments/production/...); end it with C(/) to stay inside one folder).
+      - V('') lists every secret the token may list. Soft-deleted secrets are not listed.
+    type: str
+  page_size:
+    description:
+      - Secrets per listing request with O(prefix) (1 to 1000). Every page is read.
+    type: int
+    default: 1000
+extends_documentation_fragment:
+  - scailabs.scaivault.scaivault
+  - scailabs.scaivault.attributes.scaivault_group
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details:
+      - Read-only; check mode changes nothing about what it does.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: N/A
+    details:
+      - Reads only, so there is never a difference to show.
+notes:
+  - Needs the C(secrets:list) scope (never C(secrets:read)).
+  - Soft-deleted secrets look absent; their paths still cannot be written until they are purged
+    (M(scailabs.scaivault.scaivault_secret) with O(scailabs.scaivault.scaivault_secret#module:state=absent)
+    and O(scailabs.scaivault.scaivault_secret#module:permanent=true)).
+seealso:
+  - module: scailabs.scaivault.scaivault_secret
+  - plugin: scailabs.scaivault.secret
+    plugin_type: lookup
+author:
+  - ScaiLabs (@scailabs)
+"""
+
+EXAMPLES = r"""
+- name: Inspect one secret
+  scailabs.scaivault.scaivault_secret_info:
+    path: environments/production/billing/stripe
+  register: stripe
+
+- name: Fail early when the secret the consumers will read is missing
+  ansible.builtin.assert:
+    that: stripe.exists
+    fail_msg: environments/production/billing/stripe has not been migrated yet
+
+- name: Metadata of several secrets in one request
+  scailabs.scaivault.scaivault_secret_info:
+    paths:
+      - environments/production/billing/stripe
+      - environments/production/billing/db
+      - environments/production/billing/not-migrated-yet
+  register: billing
+
+- name: Report the secrets that are still missing
+  ansible.builtin.debug:
+    msg: "missing: {{ billing.missing | join(', ') }}"
+
+- name: Every secret of the billing namespace
+  scailabs.scaivault.scaivault_secret_info:
+    prefix: environments/production/billing/
+  register: namespace
+
+- name: Secrets nobody has read yet
+  ansible.builtin.debug:
+    msg: "{{ namespace.secrets | selectattr('last_accessed_at', 'none') | map(attribute='path') | list }}"
+
+- name: Secrets owned by the billing team that were migrated from AWS
+  ansible.builtin.debug:
+    msg: >-
+      {{ namespace.secrets
+         | selectattr('metadata.owner', 'defined') | selectattr('metadata.owner', 'equalto', 'team:billing')
+         | selectattr('metadata.tags', 'defined') | selectattr('metadata.tags', 'contains', 'migrated-from-asm')
+         | map(attribute='path') | list }}
+"""
+
+RETURN = r"""
+exists:
+  description: Whether the secret named by O(path) exists.
+  returned: when O(path) is given
+  type: bool
+  sample: true
+secret:
+  description: Metadata of the secret named by O(path); empty when it does not exist. Same fields as RV(secrets[]).
+  returned: when O(path) is given
+  type: dict
+  sample: {"path": "environments/production/billing/stripe", "version": 3, "secret_type": "json"}
+missing:
+  description: Paths of O(path) or O(paths) that hold no secret (soft-deleted ones included).
+  returned: when O(path) or O(paths) is given
+  type: list
+  elements: str
+  sample: ["environments/production/billing/not-migrated-yet"]
+secrets:
+  description:
+    - Metadata of every secret found, in the order of O(paths), or sorted by path for O(prefix). No values.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    path:
+      description: Path of the secret.
+      type: str
+      sample: environments/production/billing/stripe
+    version:
+      description: Current version.
+      type: int
+      sample: 3
+    secret_type:
+      description: Type hint (C(kv), C(json), C(certificate), C(ssh_key), C(api_key)).
+      type: str
+      sample: json
+    metadata:
+      description: C(description), C(tags), C(owner) and custom keys.
+      type: dict
+      sample: {"owner": "team:billing", "tags": ["billing", "migrated-from-asm"]}
+    created_at:
+      description: When the secret was first written.
+      type: str
+      sample: "2025-01-31T09:12:44.123456Z"
+    updated_at:
+      description: When the current version was written.
+      type: str
+      sample: "2025-03-02T17:01:09.000001Z"
+    expires_at:
+      description: When the secret expires, or null.
+      type: str
+      sample: null
+    last_accessed_at:
+      description: Last time the value was read, or null when it never was.
+      type: str
+      sample: "2025-03-04T08:00:00.000000Z"
+    rotation_policy_id:
+      description: Rotation policy attached to the secret, or null.
+      type: str
+      sample: rot_4f1c2a
+    options:
+      description: Write options the server reports (C(max_versions), null = unbounded).
+      type: dict
+      sample: {"max_versions": 10}
+count:
+  description: Number of secrets in RV(secrets).
+  returned: always
+  type: int
+  sample: 12
+api_calls:
+  description: ScaiVault requests made, per method and endpoint category, with C(total).
+  returned: always
+  type: dict
+  sample: {"scaivault": {"POST batch_metadata": 1, "total": 1, "retries": 0, "rate_limited": 0}}
+"""
+
+from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import CollectionModule
+from ansible_collections.scailabs.scaivault.plugins.module_utils._paths import path_problems
+from ansible_collections.scailabs.scaivault.plugins.module_utils._scaivault_client import ScaiVaultError
+from ansible_collections.scailabs.scaivault.plugins.module_utils._secret_state import metadata_of, public_view
+
+
+def prefix_problems(prefix):
+    """A prefix follows the path rules, except that it may end with '/' (or be empty)."""
+    if prefix == "":
+        return []
+    return path_problems(prefix[:-1] if prefix.endswith("/") and len(prefix) > 1 else prefix)
+
+
+def main():
+    module = CollectionModule(
+        dict(path=dict(type="str"), paths=dict(type="list", elements="str"), prefix=dict(type="str"),
+             page_size=dict(type="int", default=1000)),
+        supports_check_mode=True,
+        mutually_exclusive=[("path", "paths", "prefix")],
+        required_one_of=[("path", "paths", "prefix")],
+    )
+    params = module.params
+    if params["prefix"] is not None:
+        problems = prefix_problems(params["prefix"])
+        if problems:
+            module.fail("invalid prefix %r: %s" % (params["prefix"], "; ".join(problems)))
+        if not 1 <= params["page_size"] <= 1000:
+            module.fail("page_size must be between 1 and 1000, got %d" % params["page_size"])
+    else:
+        wanted = [params["path"]] if params["path"] is not None else list(params["paths"])
+        bad = [(path, path_problems(path)) for path in wanted if path_problems(path)]
+        if bad:
+            module.fail("invalid ScaiVault path(s), nothing was requested: %s" % "; ".join(
+                "%r %s" % (path, ", ".join(problems)) for path, problems in bad))
+        if not wanted:
+            module.exit(changed=False, secrets=[], missing=[], count=0, api_calls={})
+
+    client = module.scaivault
+    result = dict(changed=False)
+    try:
+        if params["prefix"] is not None:
+            secrets = [public_view(item) for item in client.list_secrets(prefix=params["prefix"] or None,
+                                                                         limit=params["page_size"])]
+        else:
+            secrets, missing = metadata_of(client, wanted)
+            result["missing"] = missing
+            if params["path"] is not None:
+                result["exists"] = bool(secrets)
+                result["secret"] = secrets[0] if secrets else {}
+    except ScaiVaultError as exc:
+        what = "listing secrets under %r" % params["prefix"] if params["prefix"] is not None else "reading metadata"
+        module.fail_from(exc, what, api_calls=module.api_calls())
+    result.update(secrets=secrets, count=len(secrets), api_calls=module.api_calls())
+    module.exit(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+# -*- coding: utf-8 -*-
+# Copyright: ScaiLabs
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""``/_dev/*`` controls for tests (docs/development.md); registered only with --dev-controls."""
+
+import secrets
+
+from .auth import RUNTIME, identity_from_dict
+from .errors import ApiError
+from .http_types import Response
+from .timeutil import after_seconds, iso
+
+
+def _invalid(exc):
+    return ApiError(400, "invalid_request", str(exc))
+
+
+def register(app):
+    def reset(_request):
+        app.reset()
+        return Response(200, {"status": "reset"})
+
+    def counters(_request):
+        return Response(200, app.counters.snapshot())
+
+    def reset_counters(_request):
+        app.counters.reset()
+        return Response(200, app.counters.snapshot())
+
+    def set_faults(request):
+        try:
+            return Response(200, {"faults": app.faults.replace(request.json_object().get("faults"))})
+        except ValueError as exc:
+            raise _invalid(exc) from None
+
+    def list_faults(_request):
+        return Response(200, {"faults": app.faults.describe()})
+
+    def clear_faults(_request):
+        app.faults.clear()
+        return Response(200, {"faults": []})
+
+    def set_rate_limits(request):
+        try:
+            return Response(200, app.rate_limiter.configure(request.json_object()))
+        except ValueError as exc:
+            raise _invalid(exc) from None
+
+    def get_rate_limits(_request):
+        return Response(200, app.rate_limiter.settings)
+
+    def add_token(request):
+        body = request.json_object()
+        token = body.get("token") or "skt_" + secrets.token_urlsafe(24)
+        ttl = body.get("expires_in_seconds")
+        try:
+            if not isinstance(token, str):
+                raise ValueError("token must be a string")
+            if ttl is not None and (isinstance(ttl, bool) or not isinstance(ttl, (int, float))):
+                raise ValueError("expires_in_seconds must be a number")
+            identity = identity_from_dict(dict(body, expires_at=after_seconds(ttl) if ttl is not None else None), "token")
+        except ValueError as exc:
+            raise _invalid(exc) from None
+        app.tokens.add(token, identity, RUNTIME)
+        return Response(201, {"token": token, "identity_id": identity.identity_id, "identity_type": identity.identity_type,
+                              "tenant_id": identity.tenant_id, "scopes": sorted(identity.scopes), "expires_at": iso(identity.expires_at)})
+
+    router = app.dev_router
+    router.add("POST", "/_dev/reset", reset)
+    router.add("GET", "/_dev/counters", counters)
+    router.add("POST", "/_dev/counters/reset", reset_counters)
+    router.add("GET", "/_dev/faults", list_faults)
+    router.add("POST", "/_dev/faults", set_faults)
+    router.add("DELETE", "/_dev/faults", clear_faults)
+    router.add("GET", "/_dev/rate-limits", get_rate_limits)
+    router.add("POST", "/_dev/rate-limits", set_rate_limits)
+    router.add("POST", "/_dev/tokens", add_token)

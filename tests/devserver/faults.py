@@ -1,0 +1,112 @@
+# -*- coding: utf-8 -*-
+# Copyright: ScaiLabs
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Fault injection for tests (docs/development.md, "A fault").
+
+Kinds: ``status`` answers an error without processing, ``drop_before`` closes the
+connection without processing, ``drop_after`` processes and then closes without answering,
+``latency`` sleeps and then processes. ``count`` limits a fault to the first N matching
+requests, ``share`` picks matching requests with a seeded RNG; with both, a request must be
+among the first N matching ones and win the draw. Latency faults add up and combine with
+one other fault; of the other kinds the first selected fault in list order applies.
+"""
+
+import random
+import re
+import threading
+
+from .errors import ApiError
+
+KINDS = ("status", "drop_before", "drop_after", "latency")
+_CODES = {
+    400: "invalid_request", 401: "token_invalid", 403: "access_denied", 404: "not_found",
+    409: "version_conflict", 429: "rate_limited", 500: "internal_error", 502: "backend_unavailable",
+    503: "service_unavailable", 504: "gateway_timeout",
+}
+
+
+def _number(spec, key, kind, low=float("-inf"), high=float("inf")):
+    value = spec.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, kind) or not low <= value <= high:
+        raise ValueError("fault %s=%r must be a number between %s and %s" % (key, value, low, high))
+    return value
+
+
+class Fault:
+    def __init__(self, spec):
+        if not isinstance(spec, dict) or spec.get("kind") not in KINDS:
+            raise ValueError("each fault needs kind in %s" % (KINDS,))
+        self.spec = dict(spec)
+        self.kind = spec["kind"]
+        self.status = _number(spec, "status", int, 100, 599) or 503
+        self.code = spec.get("code") or _CODES.get(self.status, "injected_fault")
+        self.retry_after = _number(spec, "retry_after", (int, float), 0)
+        self.share = _number(spec, "share", (int, float), 0, 1)
+        self.count = _number(spec, "count", int, 0)
+        self.latency_ms = _number(spec, "latency_ms", (int, float), 0) or 0
+        self.method = (spec.get("method") or "").upper() or None
+        try:
+            self.path_regex = re.compile(spec["path_regex"]) if spec.get("path_regex") else None
+        except re.error as exc:
+            raise ValueError("fault path_regex is not a regular expression: %s" % exc) from None
+        self._rng = random.Random(_number(spec, "seed", int) or 0)
+        self.matched = 0
+        self.injected = 0
+
+    def selects(self, method, path):
+        """Whether this request gets the fault; updates the counts and the RNG sequence."""
+        if (self.method and self.method != method) or (self.path_regex and not self.path_regex.search(path)):
+            return False
+        self.matched += 1
+        if self.count is not None and self.matched > self.count:
+            return False
+        if self.share is not None and self._rng.random() >= self.share:
+            return False
+        self.injected += 1
+        return True
+
+    def error(self):
+        headers = {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
+        return ApiError(self.status, self.code, "injected fault: %s %d" % (self.code, self.status), {"injected": True}, headers)
+
+    def describe(self):
+        return dict(self.spec, matched=self.matched, injected=self.injected)
+
+
+class FaultInjector:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._faults = []
+
+    def replace(self, specs):
+        if not isinstance(specs, list):
+            raise ValueError("'faults' must be a list")
+        faults = [Fault(spec) for spec in specs]
+        with self._lock:
+            self._faults = faults
+        return self.describe()
+
+    def clear(self):
+        with self._lock:
+            self._faults = []
+
+    def describe(self):
+        with self._lock:
+            return [fault.describe() for fault in self._faults]
+
+    def select(self, method, path):
+        """(seconds of latency to add, the non-latency Fault to apply or None)."""
+        latency, chosen = 0.0, None
+        with self._lock:
+            for fault in self._faults:
+                if fault.kind != "latency" and chosen is not None:
+                    continue
+                if not fault.selects(method, path):
+                    continue
+                if fault.kind == "latency":
+                    latency += fault.latency_ms / 1000.0
+                else:
+                    chosen = fault
+        return latency, chosen

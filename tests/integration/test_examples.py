@@ -1,0 +1,144 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the scailabs.scaivault collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The EXAMPLES of every module (plugins/modules) and lookup (plugins/lookup) run against the local servers.
+
+Each plugin's EXAMPLES become the tasks of one play, run with ansible-playbook after a reset of
+both servers, with SCAIVAULT_URL/SCAIVAULT_TOKEN and the AWS_* settings of the local servers in
+the environment. The run must finish without a failed task. A plugin with no hook still runs;
+one whose examples need data, variables or extra settings registers an ExampleHook in HOOKS:
+
+    HOOKS["my_module"] = ExampleHook(
+        setup=lambda ctx: {"var_the_examples_use": ...},   # seed servers, return extra vars
+        extra_vars={...}, env={...}, pre_tasks=[...],       # static additions
+        check=lambda ctx, res: ...,                        # assertions after the run
+    )
+
+Keys are module names, or "lookup/<name>" for lookups. ``ctx`` (ExampleContext) has the
+servers, the admin httpx client, a Vault helper (tests/integration/secret_helpers.py) and a
+boto3 Secrets Manager client factory for moto.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import pytest
+import yaml
+
+from integration.asm_seed import seed_mix
+from integration.playbook_runner import PlaybookResult, run_playbook
+from integration.secret_helpers import Vault
+
+REPO = Path(__file__).resolve().parents[2]
+PLUGIN_DIRS = {"module": REPO / "plugins" / "modules", "lookup": REPO / "plugins" / "lookup"}
+
+
+@dataclass
+class ExampleContext:
+    servers: Any
+    http: Any
+    vault: Vault
+    asm_client_factory: Callable
+    tmp_path: Path
+
+
+@dataclass
+class ExampleHook:
+    """How to run one plugin's EXAMPLES (every field optional)."""
+
+    setup: Optional[Callable[[ExampleContext], Optional[dict]]] = None
+    extra_vars: dict = field(default_factory=dict)
+    env: dict = field(default_factory=dict)
+    pre_tasks: list = field(default_factory=list)
+    check: Optional[Callable[[ExampleContext, PlaybookResult], None]] = None
+    skip: Optional[str] = None
+
+
+# -- hooks -------------------------------------------------------------------------------------------
+STRIPE = "environments/production/billing/stripe"
+DB = "environments/production/billing/db"
+
+
+def _seed_billing(ctx: ExampleContext) -> None:
+    ctx.vault.put(STRIPE, {"publishable_key": "pk_live_example", "secret_key": "sk_live_example_v1"},
+                  secret_type="json", metadata={"owner": "team:billing", "tags": ["billing", "migrated-from-asm"]})
+    ctx.vault.put(STRIPE, {"publishable_key": "pk_live_example", "secret_key": "sk_live_example_v2"})
+    ctx.vault.put(DB, {"username": "billing", "password": "example-db-password"},
+                  metadata={"owner": "team:billing", "tags": ["billing"]})
+
+
+def _seed_asm_mix(ctx: ExampleContext) -> None:
+    """The realistic two-region ASM estate the asm_* examples refer to (prod/..., rotation on prod/orders/db)."""
+    seed_mix(ctx.servers.asm_url)
+
+
+def _secret_setup(ctx: ExampleContext) -> dict:
+    return {"scaivault_writer_token": ctx.vault.token(["secrets:write", "secrets:list"], "sa:example-writer")}
+
+
+def _secret_check(ctx: ExampleContext, res: PlaybookResult) -> None:
+    stripe = ctx.vault.get(STRIPE)
+    assert stripe["version"] == 2, "the check-mode preview must not write"
+    assert stripe["metadata"]["owner"] == "team:payments"
+    assert stripe["metadata"]["tags"] == ["billing", "pci", "migrated-from-asm", "reviewed-2025"]
+    assert stripe["options"]["max_versions"] == 10 and stripe["expires_at"]
+    assert len(ctx.vault.get(DB)["data"]["password"]) == 32
+    assert ctx.vault.get("shared/integrations/salesforce/oauth") is None
+    preview = res.registered["preview"]
+    assert preview["changed"] and preview["changed_fields"] == ["data"] and preview["version"] == 3
+
+
+HOOKS = {
+    "scaivault_secret": ExampleHook(
+        setup=_secret_setup,
+        extra_vars={"vault_stripe_secret_key": "sk_live_example_0001", "vault_stripe_secret_key_next": "sk_live_example_0002",
+                    "vault_salesforce_client_secret": "salesforce-example-secret"},
+        check=_secret_check),
+    "scaivault_secret_info": ExampleHook(setup=_seed_billing),
+    "lookup/secret": ExampleHook(setup=_seed_billing),
+    "asm_rotation": ExampleHook(setup=_seed_asm_mix),
+    "asm_inventory": ExampleHook(setup=_seed_asm_mix),
+}
+
+
+# -- the test ------------------------------------------------------------------------------------------
+def load_examples(path: Path) -> list:
+    """EXAMPLES of a plugin file as a list of tasks, read without importing the plugin."""
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "EXAMPLES" for t in node.targets):
+            return yaml.safe_load(ast.literal_eval(node.value)) or []
+    return []
+
+
+def plugins():
+    found = []
+    for kind, folder in PLUGIN_DIRS.items():
+        for path in sorted(folder.glob("*.py")):
+            if not path.name.startswith("_"):
+                found.append(pytest.param(kind, path, id="%s/%s" % (kind, path.stem)))
+    return found
+
+
+@pytest.mark.parametrize("kind, path", plugins())
+def test_examples_run(kind, path, dev_server, scaivault_http, asm_client_factory, tmp_path):
+    key = path.stem if kind == "module" else "%s/%s" % (kind, path.stem)
+    hook = HOOKS.get(key, ExampleHook())
+    if hook.skip:
+        pytest.skip(hook.skip)
+    examples = load_examples(path)
+    assert examples, "%s has no EXAMPLES" % path.name
+    ctx = ExampleContext(dev_server, scaivault_http, Vault(scaivault_http, dev_server), asm_client_factory, tmp_path)
+    extra_vars = dict(hook.extra_vars)
+    extra_vars.update((hook.setup(ctx) if hook.setup else None) or {})
+    play = [{"name": "EXAMPLES of %s" % key, "hosts": "localhost", "gather_facts": False,
+             "tasks": list(hook.pre_tasks) + examples}]
+    res = run_playbook(play, env=dict(dev_server.env, **hook.env), extra_vars=extra_vars)
+    res.assert_ok()
+    assert res.tasks, "no task ran"
+    if hook.check:
+        hook.check(ctx, res)

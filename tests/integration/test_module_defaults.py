@@ -1,0 +1,84 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the scailabs.scaivault collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""module_defaults for group/scailabs.scaivault.scaivault and group/scailabs.scaivault.all reach the modules.
+
+The environment carries no SCAIVAULT_* setting, so the connection can only come from the defaults;
+a task outside any module_defaults fails, which shows that nothing else connected the others.
+"""
+
+from __future__ import annotations
+
+from integration.secret_helpers import Vault
+
+PATH = "environments/production/defaults/check"
+
+PLAY = """
+- name: group/scailabs.scaivault.scaivault
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/scailabs.scaivault.scaivault:
+      url: "{{ sv_url }}"
+      token: "{{ sv_token }}"
+  tasks:
+    - name: write through the service group
+      scailabs.scaivault.scaivault_secret:
+        path: "{{ path }}"
+        data: {value: "{{ value }}"}
+        metadata: {owner: "team:platform"}
+      register: w1
+    - name: read metadata through the service group
+      scailabs.scaivault.scaivault_secret_info:
+        path: "{{ path }}"
+      register: i1
+
+- name: group/scailabs.scaivault.all, and an option default beyond the connection
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/scailabs.scaivault.all:
+      url: "{{ sv_url }}"
+      token: "{{ sv_token }}"
+    scailabs.scaivault.scaivault_secret:
+      purge_tags: false
+  tasks:
+    - name: same write through the all group is idempotent
+      scailabs.scaivault.scaivault_secret:
+        path: "{{ path }}"
+        data: {value: "{{ value }}"}
+        metadata: {owner: "team:platform", tags: [added]}
+      register: w2
+    - name: read metadata through the all group
+      scailabs.scaivault.scaivault_secret_info:
+        paths: ["{{ path }}"]
+      register: i2
+
+- name: no module_defaults
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: without defaults there is no connection
+      scailabs.scaivault.scaivault_secret_info:
+        path: "{{ path }}"
+      register: i3
+      ignore_errors: true
+    - name: check
+      ansible.builtin.assert:
+        that:
+          - w1 is changed and w1.version == 1
+          - i1.exists and i1.secret.metadata.owner == 'team:platform'
+          - w2 is changed and w2.changed_fields == ['metadata.tags'] and w2.version == 2
+          - i2.count == 1 and i2.secrets[0].metadata.tags == ['added']
+          - i3 is failed and 'no ScaiVault URL' in i3.msg
+"""
+
+
+def test_module_defaults_groups(playbook, dev_server, scaivault_http):
+    env = {k: v for k, v in dev_server.env.items() if not k.startswith("SCAIVAULT_")}
+    res = playbook(PLAY, env=env, extra_vars={"sv_url": dev_server.scaivault_url, "sv_token": dev_server.token,
+                                              "path": PATH, "value": "module-defaults-value"})
+    res.assert_ok()
+    stored = Vault(scaivault_http, dev_server).meta(PATH)
+    assert stored["version"] == 2 and stored["metadata"] == {"owner": "team:platform", "tags": ["added"]}
