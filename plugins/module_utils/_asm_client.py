@@ -188,10 +188,15 @@ class AsmClient:
     def describe(self, secret_id):
         return self.call("DescribeSecret", secret_id=secret_id, SecretId=secret_id)
 
-    def list_version_ids(self, secret_id):
+    def list_version_ids(self, secret_id, include_deprecated=False, name=None):
+        """Every version of a secret; include_deprecated adds versions without a staging label.
+
+        ``name`` only labels error messages (when ``secret_id`` is an ARN)."""
         versions, kwargs = [], {"SecretId": secret_id, "MaxResults": LIST_PAGE_SIZE}
+        if include_deprecated:
+            kwargs["IncludeDeprecated"] = True
         while True:
-            page = self.call("ListSecretVersionIds", secret_id=secret_id, **kwargs)
+            page = self.call("ListSecretVersionIds", secret_id=name or secret_id, **kwargs)
             versions.extend(page.get("Versions", []))
             token = page.get("NextToken")
             if not token:

@@ -348,6 +348,8 @@ class Migration:
         """Run one writer job; whatever happens lands in the task, and the memory slot is freed."""
         try:
             job(task, *args)
+        except MigrationAborted:
+            task.fail("aborted", "not migrated: the run stopped early (%s)" % self._fatal)
         except Exception as exc:  # pylint: disable=broad-except
             task.fail(*describe_error(exc))
         finally:
@@ -369,6 +371,8 @@ class Migration:
                     task.path, error.get("message") or error.get("code")))
                 continue
             decide_from_target(task, found.get(task.path), self.settings)
+            if task.action not in CHANGING_ACTIONS:
+                task.target = None  # not needed any more: 10,000 unchanged targets must not stay in memory
 
     def _before_fingerprints(self, tasks):
         """Diff mode: fingerprints of the targets' current data (batch read), never the data."""
@@ -440,24 +444,25 @@ class Migration:
 
     def _list_versions(self, source):
         """Every retained version (IncludeDeprecated: versions without a staging label too)."""
-        versions, kwargs = [], {"SecretId": source.arn, "IncludeDeprecated": True, "MaxResults": 100}
-        while True:
-            page = self.asm.call("ListSecretVersionIds", secret_id=source.name, **kwargs)
-            versions.extend(page.get("Versions", []))
-            token = page.get("NextToken")
-            if not token:
-                return versions
-            kwargs["NextToken"] = token
+        return self.asm.list_version_ids(source.arn, include_deprecated=True, name=source.name)
 
     def _put(self, task, encoded, metadata, options, version_id, before_version):
         """One PUT, paced; an unknown outcome is resolved by re-reading, never by a blind resend."""
         for attempt in (1, 2):
+            if self._fatal is not None:
+                raise self._fatal
             self.pacer.acquire()
             try:
                 answer = self.scaivault.put_secret(task.path, encoded.data, secret_type=encoded.secret_type,
                                                    metadata=metadata, options=options)
             except ScaiVaultUnknownOutcome:
                 answer = None
+            except ScaiVaultError as exc:
+                if exc.status in FATAL_STATUSES:
+                    # A token that may not write (or has expired) refuses every secret alike:
+                    # stop reading values and writing instead of collecting N identical refusals.
+                    self._abort(exc, "writing secrets")
+                raise
             finally:
                 self.pacer.release()
             if answer is not None:

@@ -615,8 +615,15 @@ def value_source(module):
         module.fail("federation path mapping: %s" % exc)
 
 
+def failure_reason(task):
+    """The reason, led by its code unless the text already names it (shared-layer errors do)."""
+    if task.reason_code and task.reason_code not in (task.reason or ""):
+        return "%s: %s" % (task.reason_code, task.reason)
+    return task.reason
+
+
 def failure_message(failed, total):
-    listed = "; ".join("%s (%s: %s)" % (task.name, task.reason_code, task.reason) for task in failed[:FAILURES_IN_MESSAGE])
+    listed = "; ".join("%s (%s)" % (task.name, failure_reason(task)) for task in failed[:FAILURES_IN_MESSAGE])
     more = "; and %d more" % (len(failed) - FAILURES_IN_MESSAGE) if len(failed) > FAILURES_IN_MESSAGE else ""
     return ("%d of %d secrets failed (see secrets[] with action=error; a re-run finishes them once fixed): %s%s"
             % (len(failed), total, listed, more))

@@ -353,13 +353,6 @@ def test_bad_input(ctx, case):
     assert not problems, "%s: %s" % (case_id, "; ".join(problems))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG plugins/module_utils/_migration.py Migration._put (~line 452): a 401/403 answer to a PUT "
-    "(insufficient_scope secrets:write, token_expired/token_invalid mid-run) is recorded per secret and the run "
-    "goes on: every secret is read from ASM and PUT, each refused. Fix: in _put, on ScaiVaultError with "
-    "status in FATAL_STATUSES and code in (insufficient_scope, token_invalid, token_expired) call "
-    "self._abort(exc, 'writing secrets') so the readers stop (as _probe does for batch metadata); "
-    "or check whoami scopes (secrets:write, secrets:list) before reading any value."))
 def test_missing_write_scope_stops_at_the_first_refused_put(ctx):
     """A token without secrets:write must not make the run read every value and send N refused PUTs."""
     from integration.asm_seed import seed_bulk  # pylint: disable=import-outside-toplevel
@@ -376,7 +369,7 @@ def test_missing_write_scope_stops_at_the_first_refused_put(ctx):
     value_reads = (ctx.servers.asm_calls().get("by_operation") or {}).get("BatchGetSecretValue", 0)
     figures.record("bad_input", "missing secrets:write on 200 secrets (fail fast)", where="task",
                    message_ok=True, puts=puts,
-                   result="KNOWN BUG (xfail): %d refused PUTs, %d value batches read" % (puts, value_reads))
+                   result="stopped after %d refused PUTs, %d value batches read" % (puts, value_reads))
     assert puts <= 2 * workers, "%d refused PUTs: the run did not stop at the first insufficient_scope" % puts
     assert value_reads < count // 20
 

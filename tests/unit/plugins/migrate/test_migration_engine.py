@@ -51,13 +51,12 @@ class FakeAsm:
         name = secret_id.split(":secret:")[1][:-7]
         return {"VersionId": version_id, "SecretString": dict(self.secrets[name])[version_id]}
 
-    def call(self, operation, secret_id=None, **kwargs):
-        self._count(operation)
-        assert operation == "ListSecretVersionIds"
-        name = kwargs["SecretId"].split(":secret:")[1][:-7]
-        versions = self.secrets[name]
-        return {"Versions": [{"VersionId": vid, "VersionStages": ["AWSCURRENT"] if index == len(versions) - 1 else []}
-                             for index, (vid, _s) in enumerate(versions)]}
+    def list_version_ids(self, secret_id, include_deprecated=False, name=None):
+        self._count("ListSecretVersionIds")
+        assert include_deprecated, "versions: all must see versions without a staging label too"
+        versions = self.secrets[secret_id.split(":secret:")[1][:-7]]
+        return [{"VersionId": vid, "VersionStages": ["AWSCURRENT"] if index == len(versions) - 1 else []}
+                for index, (vid, _s) in enumerate(versions)]
 
 
 class FakeRateLimits:
