@@ -38,6 +38,7 @@ extends_documentation_fragment:
   - scailabs.scaivault.aws
   - scailabs.scaivault.scaivault
   - scailabs.scaivault.attributes.asm_group
+  - scailabs.scaivault.naming
 attributes:
   check_mode:
     description: Evaluates every guard and reports per secret what would be scheduled, restored or refused; deletes
@@ -86,13 +87,6 @@ options:
         of whole segments, for example C({match: 'prod/**', path: 'environments/production/**'})."
     type: list
     elements: dict
-  naming_policy:
-    description:
-      - How a mapped name becomes a ScaiVault path, as in the migration. C(strict) uses it unchanged,
-        C(lowercase) lower-cases A-Z, C(normalize) also replaces characters outside C(a-z 0-9 - _ /) with C(-).
-    type: str
-    choices: [strict, lowercase, normalize]
-    default: strict
   paths:
     description:
       - Explicit ASM name to ScaiVault path map. An entry wins over O(mapping).

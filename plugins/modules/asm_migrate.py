@@ -47,6 +47,7 @@ extends_documentation_fragment:
   - scailabs.scaivault.scaivault
   - scailabs.scaivault.aws
   - scailabs.scaivault.attributes.asm_group
+  - scailabs.scaivault.naming
 options:
   names:
     description:
@@ -119,27 +120,6 @@ options:
     type: list
     elements: raw
     required: true
-  naming_policy:
-    description:
-      - >-
-        How an AWS Secrets Manager name (after the mapping rules) becomes a ScaiVault path.
-        ScaiVault paths use only a-z 0-9 - _ /, have at most 10 segments and 512 characters,
-        and have no leading or trailing slash and no empty segment.
-        C(strict) uses the mapped name unchanged; a name that breaks a path rule is reported
-        with status C(invalid) and not migrated.
-        C(lowercase) turns the ASCII letters A-Z into a-z and changes nothing else; a name
-        that still breaks a rule (for example because it contains C(+ = . @)) is C(invalid).
-        C(normalize) first lower-cases the ASCII letters A-Z, then replaces every character
-        outside a-z 0-9 - _ / with C(-) (one C(-) per character, for example C(db.Primary@eu)
-        becomes C(db-primary-eu)), then strips leading and trailing slashes and drops empty
-        segments (C(/prod//app/) becomes C(prod/app)). It never shortens a name, so a name
-        with more than 10 segments or 512 characters stays C(invalid).
-        With every policy, two names that end on the same path are both reported with status
-        C(collision) and neither is migrated.
-      - Here an invalid path is an C(error) entry with reason code C(invalid_path), a collision one with C(collision).
-    type: str
-    choices: [strict, lowercase, normalize]
-    default: strict
   owner:
     description:
       - The C(metadata.owner) to set on every migrated secret, for example C(team:billing). If not set, the stored

@@ -69,3 +69,11 @@ def test_version_constant_matches_galaxy():
         galaxy = yaml.safe_load(handle)
     from ansible_collections.scailabs.scaivault.plugins.module_utils._version import COLLECTION_VERSION
     assert COLLECTION_VERSION == galaxy["version"]
+
+
+def test_naming_policy_docs_are_the_code_help_text():
+    from ansible_collections.scailabs.scaivault.plugins.doc_fragments.naming import ModuleDocFragment
+    from ansible_collections.scailabs.scaivault.plugins.module_utils._paths import NAMING_POLICIES, NAMING_POLICY_HELP
+    option = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]["naming_policy"]
+    assert option["description"] == [" ".join(NAMING_POLICY_HELP.split("\n"))]
+    assert option["choices"] == list(NAMING_POLICIES)
