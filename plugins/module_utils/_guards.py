@@ -109,10 +109,17 @@ def federations_of(backends, name, region):
 
 # -- the guards --------------------------------------------------------------------------------
 def replica_reason(description, region):
-    primary = (description or {}).get("PrimaryRegion")
+    """Replicas are deleted through their primary; a primary is deletable only once it has no replicas."""
+    description = description or {}
+    primary = description.get("PrimaryRegion")
     if primary and region and primary != region:
-        return ("replica", "it is a replica of the secret in %s: schedule the deletion at the primary region, "
-                           "which removes the replicas too" % primary)
+        return ("replica", "it is a replica of the secret in %s: remove this region from the primary's replication "
+                           "(or retire the secret at the primary once its replicas are gone)" % primary)
+    replicas = sorted(entry.get("Region") for entry in description.get("ReplicationStatus") or [] if entry.get("Region"))
+    if replicas:
+        # ASM itself refuses DeleteSecret on a primary that still replicates (InvalidParameterException).
+        return ("replica", "it still replicates to %s: ASM refuses to delete a primary with replicas; remove the "
+                           "replica regions first (RemoveRegionsFromReplication), then re-run" % ", ".join(replicas))
     return None
 
 

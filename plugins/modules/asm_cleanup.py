@@ -18,7 +18,7 @@ description:
     O(state=restored) cancels a scheduled deletion inside that window.
   - "Before a secret is scheduled for deletion every guard must pass, per secret; a secret that fails any guard
     is refused with the reasons and left alone, and the others proceed. The guards:"
-  - "B(replica): a replica is deleted at its primary region only."
+  - "B(replica): a replica is deleted through its primary, and a primary only once it no longer replicates (ASM refuses otherwise)."
   - "B(rotation): ASM rotation is still enabled on the secret (disable it first, rotation option A)."
   - "B(sync): a federation backend in C(sync) mode still maps the secret (rotation option B depends on ASM),
     unless O(allow_sync_backend=true)."

@@ -519,3 +519,16 @@ def test_cleanup_stops_before_deleting_when_a_guard_cannot_run(run, estate, scai
     assert answer.failed and not answer.changed
     assert "asm_cleanup guards (nothing was deleted)" in answer.result["msg"] and "audit:read" in answer.result["msg"]
     assert "DeletedDate" not in described(estate, "prod/clean/app")
+
+
+def test_cleanup_refuses_a_primary_that_still_replicates(module, estate, scaivault_http):
+    """ASM refuses DeleteSecret on a primary with replicas: the guard says so instead of an ASM error."""
+    estate.create_secret(Name="prod/replicated/app", SecretString='{"password": "replicated-v4lue-0010"}',
+                         AddReplicaRegions=[{"Region": "eu-west-1"}])
+    put_secret(scaivault_http, target("prod/replicated/app"), {"password": "replicated-v4lue-0010"}, secret_type="json")
+    run = module(CLEANUP, {"region": REGION, "names": ["prod/replicated/app"], "mapping": MAPPING,
+                           "fail_on_refusal": False})
+    entry = by_name(run.result)["prod/replicated/app"]
+    assert not run.failed and entry["status"] == "refused" and entry["guards"] == ["replica"], entry
+    assert "still replicates to eu-west-1" in " ".join(entry["reasons"])
+    assert "DeletedDate" not in described(estate, "prod/replicated/app")

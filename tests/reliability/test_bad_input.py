@@ -209,7 +209,7 @@ CASES = [
     # tokens, scopes, tenant, reachability
     ("expired token", s_expired, "asm_migrate", _asm_args(), "fail", ["expired", "new one"], "none"),
     ("invalid token", s_invalid_token, "asm_migrate", _asm_args(), "fail", ["token", "check the token"], "none"),
-    ("missing scope secrets:write", s_no_write_scope, "asm_migrate", _asm_args(), "entry:prod/app/one",
+    ("missing scope secrets:write", s_no_write_scope, "asm_migrate", _asm_args(), "fail",
      ["secrets:write", "grant"], "path:environments/production/app/one"),
     ("missing scope secrets:list", s_no_list_scope, "asm_migrate", _asm_args(), "fail", ["secrets:list"], "none"),
     ("tenant mismatch", s_tenant_mismatch, "asm_migrate", _asm_args(), "fail", ["tenant"], "none"),

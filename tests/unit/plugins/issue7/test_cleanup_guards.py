@@ -61,6 +61,9 @@ class TestGuards:
         assert replica_reason({"PrimaryRegion": "eu-west-1"}, "us-east-1")[0] == "replica"
         assert replica_reason({"PrimaryRegion": "us-east-1"}, "us-east-1") is None
         assert replica_reason({}, "us-east-1") is None
+        reason = replica_reason({"ReplicationStatus": [{"Region": "eu-west-1", "Status": "InSync"}]}, "us-east-1")
+        assert reason[0] == "replica" and "still replicates to eu-west-1" in reason[1]
+        assert "RemoveRegionsFromReplication" in reason[1]
 
     def test_rotation(self):
         guard, text = rotation_reason({"RotationEnabled": True, "RotationLambdaARN": "arn:aws:lambda:x:fn"})
