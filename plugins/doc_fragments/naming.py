@@ -10,8 +10,8 @@ __metaclass__ = type
 class ModuleDocFragment:
     """The naming_policy option, shared by every module that maps ASM names to ScaiVault paths.
 
-    Its text is _paths.NAMING_POLICY_HELP word for word (a unit test keeps them equal), so the
-    docs and the code that applies the policy cannot drift apart.
+    The one description of the policies that _paths.normalize_name applies; a unit test keeps
+    its choices equal to _paths.NAMING_POLICIES.
     """
 
     DOCUMENTATION = r"""

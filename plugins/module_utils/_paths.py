@@ -20,23 +20,8 @@ ALLOWED_CHARACTERS = "a-z 0-9 - _ /"
 
 NAMING_POLICIES = ("strict", "lowercase", "normalize")
 
-# Reused verbatim in module DOCUMENTATION (the naming_policy option), so that the docs
-# and the code cannot drift apart.
-NAMING_POLICY_HELP = """\
-How an AWS Secrets Manager name (after the mapping rules) becomes a ScaiVault path.
-ScaiVault paths use only a-z 0-9 - _ /, have at most 10 segments and 512 characters,
-and have no leading or trailing slash and no empty segment.
-C(strict) uses the mapped name unchanged; a name that breaks a path rule is reported
-with status C(invalid) and not migrated.
-C(lowercase) turns the ASCII letters A-Z into a-z and changes nothing else; a name
-that still breaks a rule (for example because it contains C(+ = . @)) is C(invalid).
-C(normalize) first lower-cases the ASCII letters A-Z, then replaces every character
-outside a-z 0-9 - _ / with C(-) (one C(-) per character, for example C(db.Primary@eu)
-becomes C(db-primary-eu)), then strips leading and trailing slashes and drops empty
-segments (C(/prod//app/) becomes C(prod/app)). It never shortens a name, so a name
-with more than 10 segments or 512 characters stays C(invalid).
-With every policy, two names that end on the same path are both reported with status
-C(collision) and neither is migrated."""
+# What each policy does is documented once, in the scailabs.scaivault.naming doc fragment
+# (ansible-doc reads docs without running code, so the text lives there).
 
 _ALLOWED_RE = re.compile(r"[a-z0-9_/-]")
 _DISALLOWED_RE = re.compile(r"[^a-z0-9_/-]")
@@ -118,7 +103,7 @@ def check_naming_policy(policy):
 
 
 def normalize_name(name, policy):
-    """Apply a naming policy (see NAMING_POLICY_HELP) to name; the result may still be invalid."""
+    """Apply a naming policy (documented in the naming doc fragment) to name; the result may still be invalid."""
     check_naming_policy(policy)
     if policy == "strict":
         return name

@@ -71,9 +71,12 @@ def test_version_constant_matches_galaxy():
     assert COLLECTION_VERSION == galaxy["version"]
 
 
-def test_naming_policy_docs_are_the_code_help_text():
+def test_naming_policy_docs_describe_every_policy_the_code_has():
     from ansible_collections.scailabs.scaivault.plugins.doc_fragments.naming import ModuleDocFragment
-    from ansible_collections.scailabs.scaivault.plugins.module_utils._paths import NAMING_POLICIES, NAMING_POLICY_HELP
+    from ansible_collections.scailabs.scaivault.plugins.module_utils._paths import NAMING_POLICIES
     option = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]["naming_policy"]
-    assert option["description"] == [" ".join(NAMING_POLICY_HELP.split("\n"))]
     assert option["choices"] == list(NAMING_POLICIES)
+    text = " ".join(option["description"])
+    for policy in NAMING_POLICIES:
+        assert "C(%s)" % policy in text
+    assert "collision" in text

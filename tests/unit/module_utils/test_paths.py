@@ -10,8 +10,6 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.scailabs.scaivault.plugins.module_utils._paths import (
-    NAMING_POLICIES,
-    NAMING_POLICY_HELP,
     InvalidPathError,
     check_naming_policy,
     check_path,
@@ -98,9 +96,3 @@ def test_unknown_policy_names_the_choices():
     with pytest.raises(ValueError, match=r"unknown naming policy 'loose' \(choose one of: strict, lowercase, normalize\)"):
         normalize_name("a", "loose")
     assert check_naming_policy("strict") == "strict"
-
-
-def test_help_documents_every_policy():
-    for policy in NAMING_POLICIES:
-        assert "C(%s)" % policy in NAMING_POLICY_HELP
-    assert "collision" in NAMING_POLICY_HELP
