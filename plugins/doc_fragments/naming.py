@@ -23,16 +23,16 @@ options:
         ScaiVault paths use only a-z 0-9 - _ /, have at most 10 segments and 512 characters,
         and have no leading or trailing slash and no empty segment.
         C(strict) uses the mapped name unchanged; a name that breaks a path rule is reported
-        with status C(invalid) and not migrated.
+        as invalid (how, the module's results say) and left alone.
         C(lowercase) turns the ASCII letters A-Z into a-z and changes nothing else; a name
-        that still breaks a rule (for example because it contains C(+ = . @)) is C(invalid).
+        that still breaks a rule (for example because it contains C(+ = . @)) is invalid.
         C(normalize) first lower-cases the ASCII letters A-Z, then replaces every character
         outside a-z 0-9 - _ / with C(-) (one C(-) per character, for example C(db.Primary@eu)
         becomes C(db-primary-eu)), then strips leading and trailing slashes and drops empty
         segments (C(/prod//app/) becomes C(prod/app)). It never shortens a name, so a name
-        with more than 10 segments or 512 characters stays C(invalid).
-        With every policy, two names that end on the same path are both reported with status
-        C(collision) and neither is migrated.
+        with more than 10 segments or 512 characters stays invalid.
+        With every policy, two names that end on the same path are both reported as a
+        collision and neither is used.
     type: str
     choices: [strict, lowercase, normalize]
     default: strict

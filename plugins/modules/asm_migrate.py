@@ -113,6 +113,8 @@ options:
     description:
       - Ordered path mapping rules; the first rule whose glob matches an ASM name gives its ScaiVault path.
         Names that no rule matches are skipped with reason code C(unmapped).
+      - A mapped path that breaks the path rules under O(naming_policy) is an C(error) entry with reason code
+        C(invalid_path); names that land on one path are C(error) entries with reason code C(collision).
       - >-
         Each rule is C({match: GLOB, path: TEMPLATE}) or a one-key C({GLOB: TEMPLATE}). C(*) matches one or more
         characters inside one segment, C(**) (a whole segment) any number of segments; the template uses the same
