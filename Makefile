@@ -80,14 +80,15 @@ layout:
 	@$(or $(BOOTSTRAP_PYTHON),python3) tests/harness/servers.py layout --root "$(COLL_ROOT)" >/dev/null
 
 # -- test phases -----------------------------------------------------------------------------
-# $(call pytest,dir,report-name,extra args): a missing dir or "no tests collected" (exit 5)
-# is not a failure: the phase simply has nothing to run yet (pytest's own "no tests ran" line
-# stays the closing line).
+# $(call pytest,dir,report-name,extra args): a missing test directory, or a run that collects
+# no test (pytest exit code 5, e.g. every file gone or a PYTEST_ARGS=-k that matches nothing),
+# fails the phase: a phase with nothing to run has lost its tests.
 define pytest
 	@mkdir -p $(REPORTS)
-	@if [ ! -d $(1) ]; then echo "$(2): $(1) does not exist, nothing to run"; exit 0; fi; \
+	@if [ ! -d $(1) ]; then echo "$(2): FAILED: test directory $(1) does not exist" >&2; exit 1; fi; \
 	rc=0; $(PYTEST) $(1) --junitxml=$(REPORTS)/$(2).xml -o junit_family=xunit2 $(3) $(PYTEST_ARGS) || rc=$$?; \
-	if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
+	if [ $$rc -eq 5 ]; then echo "$(2): FAILED: pytest collected no tests from $(1) $(3) $(PYTEST_ARGS)" >&2; fi; \
+	exit $$rc
 endef
 
 xdist = $(if $(filter-out 0 1,$(1)),-n $(1) --dist loadfile,-p no:xdist)
@@ -101,7 +102,7 @@ contract: $(STAMP) .layout
 integration: $(STAMP) .layout
 	$(call pytest,tests/integration,integration,tests/reliability $(call xdist,$(INTEGRATION_WORKERS)) --durations=10)
 
-# Issue 8 figures at a larger size (make test runs tests/reliability with N=1000 in its integration phase);
+# Reliability figures at a larger size (make test runs tests/reliability with N=1000 in its integration phase);
 # the table goes to $(REPORTS)/reliability-full.md.
 RELIABILITY_FULL_N ?= 5000
 reliability-full: export RELIABILITY_N = $(RELIABILITY_FULL_N)
@@ -180,7 +181,8 @@ dev-status:
 	@$(or $(BOOTSTRAP_PYTHON),python3) tests/harness/servers.py status --state-dir $(STATE_DIR)
 
 bench: $(STAMP) .layout
-	@if [ -f tests/bench/run.py ]; then $(VPY) tests/bench/run.py; else echo "bench: tests/bench/run.py does not exist yet"; fi
+	@if [ ! -f tests/bench/run.py ]; then echo "bench: FAILED: tests/bench/run.py does not exist" >&2; exit 1; fi
+	@$(VPY) tests/bench/run.py
 
 # -- cleanup ---------------------------------------------------------------------------------
 clean:

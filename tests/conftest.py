@@ -24,12 +24,12 @@ Fixtures (servers start only when a test asks for one of them):
     ``harness.servers.Servers``: dev server + ASM stand-in on loopback, free ports, stopped at the
     end. ``.env``, ``.subprocess_env()``, ``.scaivault_url``, ``.asm_url``, ``.token``,
     ``.restart_dev()`` (kill -9 + restart, same port and data), ``.reset_all()``...
-    If tests/devserver/server.py does not exist, only the ASM stand-in runs and
-    ``servers.dev_available`` is False (fixtures that need the dev server skip).
+    A missing tests/devserver/server.py or a server that does not start fails every test that
+    uses the fixture (never a skip).
 ``clean_servers`` (function)
     ``servers`` after ``reset_all()`` (dev data, moto state, call counters, faults).
 ``dev_server`` (function)
-    ``clean_servers``, skipping the test if the dev server file does not exist.
+    ``clean_servers`` with the dev server up (it is restarted if a test left it down).
 ``scaivault_http`` (function)
     ``httpx.Client`` on the dev server with the admin token, for out-of-band reads.
 ``asm_client_factory`` (function)
@@ -65,14 +65,12 @@ def _layout() -> Path:
     if str(root) in sys.path:
         sys.path.remove(str(root))
     sys.path.insert(0, str(root))
-    try:
-        # Same as ansible-test's pytest plugin: collection imports go through Ansible's own
-        # finder, so plugin-loader look-ups and plain imports see the same modules.
-        from ansible.utils.collection_loader._collection_finder import (  # pylint: disable=import-outside-toplevel
-            _AnsibleCollectionFinder,
-        )
-    except ImportError:  # ansible-core missing: plain namespace-package imports still work
-        return root
+    # Same as ansible-test's pytest plugin: collection imports go through Ansible's own
+    # finder, so plugin-loader look-ups and plain imports see the same modules. ansible-core is
+    # a requirement (requirements.txt): without it this import fails the whole run, loudly.
+    from ansible.utils.collection_loader._collection_finder import (  # pylint: disable=import-outside-toplevel
+        _AnsibleCollectionFinder,
+    )
     _AnsibleCollectionFinder(paths=[str(root)])._install()  # pylint: disable=protected-access
     return root
 
@@ -117,9 +115,9 @@ def clean_servers(servers):
 
 @pytest.fixture
 def dev_server(clean_servers):
-    """``clean_servers``, skipping when tests/devserver/server.py does not exist yet."""
+    """``clean_servers``; the dev server is always part of them (see harness.servers.Servers)."""
     if not clean_servers.dev_available:
-        pytest.skip(clean_servers.dev_missing_reason)
+        pytest.fail("the dev server was not started (Servers(start_dev=False)) but this test needs it", pytrace=False)
     return clean_servers
 
 

@@ -122,16 +122,16 @@ from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
-from ansible_collections.scailabs.scaivault.plugins.module_utils._paths import path_problems
-from ansible_collections.scailabs.scaivault.plugins.module_utils._scaivault_client import (
-    HAS_HTTPX, ConnectionSettings, ScaiVaultClient, ScaiVaultError)
+from ansible_collections.scailabs.scaivault.plugins.module_utils._clients.scaivault import (
+    HAS_HTTPX, ConnectionSettings, ScaiVaultClient)
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import (
+    PlanError, ScaiVaultError, is_denied_code, is_missing_code)
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.options import SCAIVAULT_CONNECTION, option_names
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.paths import check_paths
 
 display = Display()
 
-CONNECTION_OPTIONS = ("url", "token", "client_id", "client_secret", "token_url", "scopes", "tenant_id",
-                      "validate_certs", "ca_path", "timeout", "retries")
-MISSING_CODES = ("secret_not_found", "version_not_found", "not_found")
-DENIED_CODES = ("insufficient_scope", "access_denied")
+CONNECTION_OPTIONS = option_names(SCAIVAULT_CONNECTION)
 PLUGIN = "scailabs.scaivault.secret"
 VAR_PREFIX = "ansible_scaivault_"
 
@@ -195,17 +195,13 @@ class LookupModule(LookupBase):
 
     @staticmethod
     def _checked_paths(terms):
-        paths, bad = [], []
         for term in terms:
             if not isinstance(term, str):
                 raise AnsibleLookupError("%s: each term is a secret path (a string), got a %s" % (PLUGIN, type(term).__name__))
-            problems = path_problems(term)
-            if problems:
-                bad.append("%r %s" % (term, ", ".join(problems)))
-            paths.append(term)
-        if bad:
-            raise AnsibleLookupError("%s: invalid ScaiVault path(s), nothing was read: %s. Paths use lowercase a-z 0-9 - _ /, "
-                                     "at most 10 segments and 512 characters" % (PLUGIN, "; ".join(bad)))
+        try:
+            paths = check_paths(list(terms))
+        except PlanError as exc:
+            raise AnsibleLookupError("%s: %s" % (PLUGIN, exc))
         if not paths:
             raise AnsibleLookupError("%s: give at least one secret path" % PLUGIN)
         return paths
@@ -217,7 +213,7 @@ class LookupModule(LookupBase):
             try:
                 objects, errors = client.batch_read(paths, include_metadata=False)
             except ScaiVaultError as exc:
-                if exc.code not in DENIED_CODES:
+                if not is_denied_code(exc.code):
                     raise self._error(exc, "reading %d secrets" % len(paths))
                 for path in paths:
                     self._handle("on_denied", path, exc.code, exc.describe())
@@ -233,7 +229,7 @@ class LookupModule(LookupBase):
             try:
                 obj = client.get_secret(path, version=version)
             except ScaiVaultError as exc:
-                if exc.code in DENIED_CODES:
+                if is_denied_code(exc.code):
                     self._handle("on_denied", path, exc.code, exc.describe())
                     continue
                 raise self._error(exc, "reading %s" % path)
@@ -248,9 +244,9 @@ class LookupModule(LookupBase):
         return found
 
     def _per_path_error(self, path, code, message):
-        if code in MISSING_CODES:
+        if is_missing_code(code):
             self._handle("on_missing", path, code, message)
-        elif code in DENIED_CODES:
+        elif is_denied_code(code):
             self._handle("on_denied", path, code, message)
         else:
             raise AnsibleLookupError("%s: reading %s failed: %s %s" % (PLUGIN, path, code, message))

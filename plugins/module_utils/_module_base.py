@@ -16,49 +16,18 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.scailabs.scaivault.plugins.module_utils._asm_client import (
-    AsmClient, AsmError, BOTO3_IMPORT_ERROR, DEFAULT_MAX_ATTEMPTS, HAS_BOTO3, new_session, region_problem)
-from ansible_collections.scailabs.scaivault.plugins.module_utils._scaivault_client import (
-    ConnectionSettings, HAS_HTTPX, HTTPX_IMPORT_ERROR, ScaiVaultClient, ScaiVaultError)
+from ansible_collections.scailabs.scaivault.plugins.module_utils._clients.asm import (
+    AsmClient, BOTO3_IMPORT_ERROR, HAS_BOTO3, new_session, region_problem)
+from ansible_collections.scailabs.scaivault.plugins.module_utils._clients.scaivault import (
+    ConnectionSettings, HAS_HTTPX, HTTPX_IMPORT_ERROR, ScaiVaultClient)
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import CollectionError
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.options import (
+    AWS_CONNECTION, SCAIVAULT_CONNECTION, argument_spec, option_names)
 
 
-def scaivault_argument_spec():
-    """Connection options of every ScaiVault module (documented in the scaivault doc fragment)."""
-    return dict(
-        url=dict(type="str", aliases=["scaivault_url"], fallback=(env_fallback, ["SCAIVAULT_URL"])),
-        token=dict(type="str", no_log=True, aliases=["scaivault_token"], fallback=(env_fallback, ["SCAIVAULT_TOKEN"])),
-        client_id=dict(type="str", fallback=(env_fallback, ["SCAIVAULT_CLIENT_ID"])),
-        client_secret=dict(type="str", no_log=True, fallback=(env_fallback, ["SCAIVAULT_CLIENT_SECRET"])),
-        token_url=dict(type="str", no_log=False, fallback=(env_fallback, ["SCAIVAULT_TOKEN_URL"])),
-        scopes=dict(type="list", elements="str"),
-        tenant_id=dict(type="str", fallback=(env_fallback, ["SCAIVAULT_TENANT_ID"])),
-        validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["SCAIVAULT_VALIDATE_CERTS"])),
-        ca_path=dict(type="path", fallback=(env_fallback, ["SCAIVAULT_CA_PATH"])),
-        timeout=dict(type="float", default=30.0, fallback=(env_fallback, ["SCAIVAULT_TIMEOUT"])),
-        retries=dict(type="int", default=5, fallback=(env_fallback, ["SCAIVAULT_RETRIES"])),
-    )
-
-
-def asm_argument_spec():
-    """Connection options of every ASM module (documented in the aws doc fragment).
-
-    Credentials and endpoints have no env fallback here on purpose: boto3's own chain
-    reads AWS_ACCESS_KEY_ID, AWS_PROFILE, AWS_ENDPOINT_URL_SECRETS_MANAGER, ... and
-    applies its precedence, so an explicit option always wins and the environment
-    behaves exactly as the AWS CLI's does.
-    """
-    return dict(
-        region=dict(type="str", aliases=["aws_region"], fallback=(env_fallback, ["AWS_REGION", "AWS_DEFAULT_REGION"])),
-        profile=dict(type="str", aliases=["aws_profile"]),
-        access_key=dict(type="str", aliases=["aws_access_key_id"], no_log=False),
-        secret_key=dict(type="str", aliases=["aws_secret_access_key"], no_log=True),
-        session_token=dict(type="str", aliases=["aws_session_token"], no_log=True),
-        endpoint_url=dict(type="str", aliases=["aws_endpoint_url"]),
-        aws_ca_bundle=dict(type="path"),
-        aws_validate_certs=dict(type="bool", default=True),
-        aws_max_attempts=dict(type="int", default=DEFAULT_MAX_ATTEMPTS),
-        aws_retry_mode=dict(type="str", default="standard", choices=["standard", "adaptive"]),
-    )
+def shared_options(*groups):
+    """The argument spec of option groups from _common/options.py, with their environment fallbacks."""
+    return argument_spec(*groups, env_fallback=env_fallback)
 
 
 # AnsibleModule masks every no_log value wherever it appears in a result, substrings included:
@@ -69,19 +38,14 @@ def asm_argument_spec():
 MIN_MASKED_LENGTH = 4
 MASK = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
 
-SCAIVAULT_OPTION_NAMES = frozenset(scaivault_argument_spec())
-ASM_OPTION_NAMES = frozenset(asm_argument_spec())
+SCAIVAULT_OPTION_NAMES = option_names(SCAIVAULT_CONNECTION)
 
 
 class CollectionModule:
     """AnsibleModule plus lazily built ScaiVault and ASM clients."""
 
     def __init__(self, argument_spec, scaivault=True, asm=False, **kwargs):
-        spec = {}
-        if scaivault:
-            spec.update(scaivault_argument_spec())
-        if asm:
-            spec.update(asm_argument_spec())
+        spec = shared_options(*((SCAIVAULT_CONNECTION,) if scaivault else ()) + ((AWS_CONNECTION,) if asm else ()))
         spec.update(argument_spec)
         kwargs.setdefault("supports_check_mode", True)
         self.module = AnsibleModule(argument_spec=spec, **kwargs)
@@ -181,10 +145,24 @@ class CollectionModule:
     def fail_from(self, exc, action=None, **result):
         """fail_json from a shared-layer exception: what was being done, what failed, the fix."""
         prefix = (action + ": ") if action else ""
-        if isinstance(exc, ScaiVaultError):
-            result.setdefault("error", exc.to_result())
+        if isinstance(exc, CollectionError):
+            error = exc.to_result()
+            if error:
+                result.setdefault("error", error)
             self.fail(prefix + exc.describe(), **result)
-        if isinstance(exc, AsmError):
-            result.setdefault("error", exc.to_result())
-            self.fail(prefix + exc.message, **result)
         self.fail(prefix + str(exc), **result)
+
+
+def run_module(run, argument_spec, scaivault=True, asm=False, **module_options):
+    """The one shape of every module: ``main()`` calls this with the module's ``run(module)``.
+
+    ``run`` returns the result dict (exit_json) or calls ``module.fail`` itself when it must
+    return partial results with the failure. A collection error it lets through becomes
+    fail_json with the error's own description and fix; the clients are closed either way.
+    """
+    module = CollectionModule(argument_spec, scaivault=scaivault, asm=asm, **module_options)
+    try:
+        result = run(module)
+    except CollectionError as exc:
+        module.fail_from(exc)
+    module.exit(**result)

@@ -12,6 +12,8 @@ DOCUMENTATION = r"""
 module: asm_cleanup
 short_description: Retire migrated AWS Secrets Manager secrets behind guards, or restore them
 version_added: 0.1.0
+author:
+  - ScaiLabs platform engineering (@scailabs)
 description:
   - Runbook step 8 of the ASM to ScaiVault migration. With O(state=absent) schedules the deletion of AWS
     Secrets Manager secrets with a recovery window (O(recovery_window_days), 7 to 30 days); with
@@ -32,13 +34,12 @@ description:
   - Needs C(secretsmanager:DescribeSecret), C(GetSecretValue) (and C(BatchGetSecretValue) when allowed),
     C(ListSecrets) for O(prefixes), C(DeleteSecret) and C(RestoreSecret); a ScaiVault token with
     C(secrets:read), C(federation:read) and C(audit:read).
-author:
-  - ScaiLabs platform engineering (@scailabs)
 extends_documentation_fragment:
   - scailabs.scaivault.aws
   - scailabs.scaivault.scaivault
-  - scailabs.scaivault.attributes.asm_group
+  - scailabs.scaivault.selection
   - scailabs.scaivault.naming
+  - scailabs.scaivault.attributes.asm_group
 attributes:
   check_mode:
     description: Evaluates every guard and reports per secret what would be scheduled, restored or refused; deletes
@@ -49,17 +50,6 @@ attributes:
       never a value.
     support: full
 options:
-  names:
-    description:
-      - ASM secret names (or ARNs) to act on.
-    type: list
-    elements: str
-  prefixes:
-    description:
-      - Act on every ASM secret whose name starts with one of these prefixes (secrets already scheduled for
-        deletion included, so that O(state=restored) finds them).
-    type: list
-    elements: str
   state:
     description:
       - V(absent) schedules the deletion of each secret whose guards all pass. A secret already scheduled, or gone,
@@ -82,11 +72,10 @@ options:
     default: false
   mapping:
     description:
-      - "Ordered rules, the same as the migration's, that give the ScaiVault target path of each ASM name:
-        C({match: GLOB, path: TEMPLATE}), first match wins; C(*) is one segment or part of one, C(**) any number
-        of whole segments, for example C({match: 'prod/**', path: 'environments/production/**'})."
+      - The rules that give the ScaiVault target path of each ASM name, written and applied exactly as
+        O(scailabs.scaivault.asm_migrate#module:mapping) (the first rule whose glob matches wins).
     type: list
-    elements: dict
+    elements: raw
   paths:
     description:
       - Explicit ASM name to ScaiVault path map. An entry wins over O(mapping).
@@ -126,9 +115,14 @@ options:
     type: bool
     default: true
 notes:
+  - O(names) are looked up one by one (C(DescribeSecret)); a name that matches no secret ends with status
+    C(absent) (with O(state=restored), refused - it cannot be restored).
+  - O(prefixes) list secrets scheduled for deletion too, so that O(state=restored) finds them. O(filters) narrow
+    these prefix listings only, and need O(prefixes); O(names) are acted on as given.
   - ScaiVault's audit sees reads through ScaiVault only. Consumers that still call AWS directly show up in ASM's
     C(LastAccessedDate) (returned per secret as C(asm_last_accessed)) and in CloudTrail.
 seealso:
+  - module: scailabs.scaivault.asm_migrate
   - module: scailabs.scaivault.scaivault_audit_info
   - module: scailabs.scaivault.scaivault_rotation_policy
 """
@@ -196,10 +190,10 @@ secrets:
       description: Whether this secret was (or would be) changed.
       type: bool
     state_before:
-      description: C(present), C(scheduled) or C(absent).
+      description: The secret's state in ASM before the task - C(present), C(scheduled) or C(absent).
       type: str
     state_after:
-      description: C(present), C(scheduled) or C(absent).
+      description: Its state after the task (planned in check mode), in the same words.
       type: str
     deletion_date:
       description: When ASM deletes the secret, if scheduled (planned date in check mode).
@@ -250,18 +244,21 @@ api_calls:
 
 import datetime
 
-from ansible_collections.scailabs.scaivault.plugins.module_utils._asm_client import AsmError, name_from_arn
-from ansible_collections.scailabs.scaivault.plugins.module_utils._audit_summary import (
-    WindowError, collect_reads, window)
-from ansible_collections.scailabs.scaivault.plugins.module_utils._encoding import EncodingError, encode_asm_value
-from ansible_collections.scailabs.scaivault.plugins.module_utils._guards import (
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.arns import name_from_arn
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.counting import count_by
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.encoding import EncodingError, encode_asm_value
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import AsmError, ScaiVaultError, is_missing_code
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.mapping import MappingError
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.options import NAMING, SELECTION
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.paths import path_problems
+from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import run_module, shared_options
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.audit import WindowError, window
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.cleanup import (
     ABSENT, PRESENT, SCHEDULED, audit_reason, cleanup_action, deletion_state, federations_of, iso_date,
     planned_deletion_date, refusal, replica_reason, rotation_reason, sync_reason, target_reason)
-from ansible_collections.scailabs.scaivault.plugins.module_utils._mapping import MappingError
-from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import CollectionModule
-from ansible_collections.scailabs.scaivault.plugins.module_utils._paths import path_problems
-from ansible_collections.scailabs.scaivault.plugins.module_utils._scaivault_client import ScaiVaultError
-from ansible_collections.scailabs.scaivault.plugins.module_utils._targets import STATUS_OK, plan_targets
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.selection import listing_requests, SelectionError
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.targets import STATUS_OK, plan_targets
+from ansible_collections.scailabs.scaivault.plugins.module_utils._run.audit import collect_reads
 
 MIN_WINDOW = 7
 MAX_WINDOW = 30
@@ -306,15 +303,13 @@ class Secret:
         return entry
 
 
-def main():
-    argument_spec = dict(
-        names=dict(type="list", elements="str"),
-        prefixes=dict(type="list", elements="str"),
+def argument_spec():
+    return dict(
+        shared_options(SELECTION, NAMING),
         state=dict(type="str", default="absent", choices=["absent", "restored"]),
         recovery_window_days=dict(type="int", default=30),
         force_delete_without_recovery=dict(type="bool", default=False),
-        mapping=dict(type="list", elements="dict"),
-        naming_policy=dict(type="str", default="strict", choices=["strict", "lowercase", "normalize"]),
+        mapping=dict(type="list", elements="raw"),
         paths=dict(type="dict"),
         require_target=dict(type="bool", default=True),
         allow_rotated_target=dict(type="bool", default=False),
@@ -323,11 +318,13 @@ def main():
         exclude_identities=dict(type="list", elements="str"),
         fail_on_refusal=dict(type="bool", default=True),
     )
-    module = CollectionModule(argument_spec, asm=True, required_one_of=[["names", "prefixes"]])
+
+
+def check_options(module):
+    """Everything that can be wrong without asking AWS or ScaiVault; returns the prefix listings' filters."""
     params = module.params
-    force = params["force_delete_without_recovery"]
     days = params["recovery_window_days"]
-    if not force and not MIN_WINDOW <= days <= MAX_WINDOW:
+    if not params["force_delete_without_recovery"] and not MIN_WINDOW <= days <= MAX_WINDOW:
         module.fail("recovery_window_days must be between %d and %d (got %d); use force_delete_without_recovery "
                     "to delete without a window" % (MIN_WINDOW, MAX_WINDOW, days))
     for name, path in (params["paths"] or {}).items():
@@ -338,9 +335,25 @@ def main():
         window(params["quiet_window"], None, since_option="quiet_window")
     except WindowError as exc:
         module.fail(str(exc))
+    if params["filters"] and not params["prefixes"]:
+        module.fail("filters narrow the prefixes listings of asm_cleanup, and names are acted on as given: "
+                    "give prefixes with the filters, or remove the filters")
+    try:
+        # One listing per prefix, the user's filters ANDed into each.
+        return [api_filters for prefix in params["prefixes"] or []
+                for api_filters in listing_requests(prefixes=[prefix], filters=params["filters"])]
+    except SelectionError as exc:
+        module.fail(str(exc))
+
+
+def run(module):
+    params = module.params
+    listings = check_options(module)
+    force = params["force_delete_without_recovery"]
+    days = params["recovery_window_days"]
 
     try:
-        secrets = select(module, params)
+        secrets = select(module, listings)
     except AsmError as exc:
         module.fail_from(exc, "selecting the ASM secrets")
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -374,17 +387,20 @@ def main():
 
     if not module.check_mode:
         apply(module, secrets, params["state"], days, force)
-    finish(module, params, secrets, extra)
+    return finish(module, params, secrets, extra)
 
 
-def select(module, params):
+def select(module, listings):
     """Describe every selected secret once: names (or ARNs) first, then prefix matches."""
     asm = module.asm
+    params = module.params
+    prefixes = params["prefixes"] or []
     refs = list(dict.fromkeys(params["names"] or []))
-    for prefix in params["prefixes"] or []:
-        for entry in asm.list_secrets(filters=[{"Key": "name", "Values": [prefix]}], include_planned_deletion=True):
-            if entry.get("Name", "").startswith(prefix) and entry["Name"] not in refs:
-                refs.append(entry["Name"])
+    for api_filters in listings:
+        for entry in asm.list_secrets(filters=api_filters, include_planned_deletion=True):
+            name = entry.get("Name", "")
+            if any(name.startswith(prefix) for prefix in prefixes) and name not in refs:
+                refs.append(name)
     secrets, seen = [], set()
     for ref in refs:
         secret = Secret(ref)
@@ -499,7 +515,7 @@ def target_guard(secret, targets, target_errors, asm_values, asm_errors, allow_r
     """(refusal reason or None, failure text or None) of the target guard for one secret."""
     path = secret.target_path
     error = target_errors.get(path) if path else None
-    if error and error.get("code") not in ("secret_not_found", "not_found"):
+    if error and not is_missing_code(error.get("code")):
         return None, "reading its ScaiVault target %s failed: %s %s" % (path, error.get("code"), error.get("message"))
     target = targets.get(path) if path else None
     asm_data = None
@@ -540,8 +556,7 @@ def apply(module, secrets, state, days, force):
 def finish(module, params, secrets, extra):
     results = [secret.result() for secret in secrets]
     summary = {"total": len(results)}
-    for entry in results:
-        summary[entry["status"]] = summary.get(entry["status"], 0) + 1
+    summary.update(count_by(entry["status"] for entry in results))
     refused = [secret.name for secret in secrets if secret.status == "refused"]
     failed = [secret.name for secret in secrets if secret.status == "failed"]
     changed = any(secret.changed for secret in secrets)
@@ -566,7 +581,11 @@ def finish(module, params, secrets, extra):
             what.append("%d refused (set fail_on_refusal=false to only report refusals)" % len(refused))
         module.fail("asm_cleanup: %s of %d secret(s); the others were processed. %s" % (
             " and ".join(what), len(secrets), " | ".join(problems)), **result)
-    module.exit(**result)
+    return result
+
+
+def main():
+    run_module(run, argument_spec(), scaivault=True, asm=True, required_one_of=[["names", "prefixes"]])
 
 
 if __name__ == "__main__":

@@ -12,10 +12,14 @@ DOCUMENTATION = r"""
 module: asm_inventory
 short_description: Inventory AWS Secrets Manager secrets before moving them to ScaiVault, without reading values
 version_added: 0.1.0
+author:
+  - ScaiLabs platform engineering (@scailabs)
 description:
   - Lists the AWS Secrets Manager (ASM) secrets of one region and classifies each one for the migration to
     ScaiVault (runbook step 1) - rotation (with Lambda and rules), customer managed KMS key, replica,
     scheduled deletion, service group and tags.
+  - Without O(names), O(prefixes) and O(filters), every secret of the region is listed. Names that match no
+    secret are returned in RV(not_found) with a warning.
   - Previews where each secret would land in ScaiVault under the same path mapping rules and naming policy
     the migration uses, or why it would not (no rule matches, invalid path with the offending characters,
     collision with other names, depth or length limits).
@@ -27,42 +31,12 @@ description:
     C(DescribeSecret) with O(include_replication) and C(ListSecretVersionIds) with O(include_versions),
     so it runs with a metadata-only AWS role.
   - Never changes anything; RV(changed) is always false.
-author:
-  - ScaiLabs platform engineering (@scailabs)
 extends_documentation_fragment:
   - scailabs.scaivault.aws
-  - scailabs.scaivault.attributes.asm_group
+  - scailabs.scaivault.selection
   - scailabs.scaivault.naming
+  - scailabs.scaivault.attributes.asm_group
 options:
-  filters:
-    description:
-      - ASM C(ListSecrets) filters, with the API's own semantics - the values of one filter are ORed, several
-        filters are ANDed, a value starting with C(!) negates it, and C(name), C(tag-key) and C(tag-value) are
-        case-sensitive B(prefix) matches (C(prod/) matches C(prod/billing/stripe)).
-      - Without O(filters) and O(names), every secret of the region is listed.
-    type: list
-    elements: dict
-    suboptions:
-      key:
-        description:
-          - What the filter matches.
-        type: str
-        required: true
-        choices: [name, tag-key, tag-value, description, primary-region, owning-service, all]
-      values:
-        description:
-          - Up to 10 values; one of them must match.
-        type: list
-        elements: str
-        required: true
-  names:
-    description:
-      - Only these secrets, by name or ARN (full or partial). ARNs must be in O(region).
-      - Names that match no secret are returned in RV(not_found) with a warning.
-      - Read with one C(ListSecrets) per 10 names (name filters match prefixes, so a name that is a prefix of
-        many others costs extra pages). Combined with O(filters) by AND; cannot be combined with a C(name) filter.
-    type: list
-    elements: str
   include_planned_deletion:
     description:
       - Also list secrets that are scheduled for deletion (as C(aws secretsmanager list-secrets
@@ -99,11 +73,8 @@ options:
     default: false
   mapping:
     description:
-      - Ordered path mapping rules for the preview in RV(secrets[].target), the same rules the migration uses;
-        the first rule whose glob matches a name wins.
-      - 'Each rule is C({match: GLOB, path: TEMPLATE}) or a one-key C({GLOB: TEMPLATE}). C(*) matches one or
-        more characters inside one segment, C(**) (a whole segment) any number of segments; the template uses
-        the same wildcards in the same order.'
+      - Ordered path mapping rules for the preview in RV(secrets[].target), written and applied exactly as
+        O(scailabs.scaivault.asm_migrate#module:mapping) (the first rule whose glob matches a name wins).
       - If not set, every name maps to the same path (C(** -> **)).
     type: list
     elements: raw
@@ -160,18 +131,19 @@ options:
     type: path
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
+    description: The module only reads ASM, so check mode gives the same inventory as a real run.
     support: full
     details:
-      - The module only reads. In check mode the report files are not written; RV(reports) then says so.
+      - Nothing is changed in either mode. In check mode the report files are not written; RV(reports) then says so.
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 notes:
-  - 'ASM filters on C(name), C(tag-key) and C(tag-value) are prefix matches, so O(filters) of
-    C({key: name, values: [prod/]}) selects everything under C(prod/).'
   - Inventory of N secrets costs ceil(N/100) C(ListSecrets) calls; RV(api_calls) shows what was spent.
+    O(names) and O(prefixes) are listed with one C(ListSecrets) per 10 of them (name filters match prefixes, so
+    a name that is a prefix of many others costs extra pages).
 seealso:
+  - module: scailabs.scaivault.asm_migrate
   - module: scailabs.scaivault.asm_rotation
 """
 
@@ -281,7 +253,7 @@ secrets:
           description: Whether ASM rotation is on.
           type: bool
         lambda_arn:
-          description: The rotation Lambda ARN, or null.
+          description: The ARN of the Lambda function that rotates the secret, or null.
           type: str
         automatically_after_days:
           description: Days between rotations, or null.
@@ -509,35 +481,32 @@ except ImportError as exc:  # pragma: no cover - depends on the controller
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.scailabs.scaivault.plugins.module_utils._asm_client import AsmError
-from ansible_collections.scailabs.scaivault.plugins.module_utils._cost import (
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.durations import DurationError, parse_duration
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import AsmError
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.mapping import IDENTITY_RULES, MappingError, compile_rules
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.options import NAMING, SELECTION
+from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import run_module, shared_options
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.cost import (
     CostError, estimate_federation_cost, rotation_changes_per_month)
-from ansible_collections.scailabs.scaivault.plugins.module_utils._durations import DurationError, parse_duration
-from ansible_collections.scailabs.scaivault.plugins.module_utils._iam_policy import PolicyError, reader_policy
-from ansible_collections.scailabs.scaivault.plugins.module_utils._inventory import (
-    FILTER_KEYS, SelectionError, check_filters, classify_entry, cli_view, inventory_markdown, list_scope,
-    migration_exclusion, summarize)
-from ansible_collections.scailabs.scaivault.plugins.module_utils._mapping import IDENTITY_RULES, MappingError, compile_rules
-from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import CollectionModule
-from ansible_collections.scailabs.scaivault.plugins.module_utils._paths import NAMING_POLICIES
-from ansible_collections.scailabs.scaivault.plugins.module_utils._reports import ReportError, write_reports
-from ansible_collections.scailabs.scaivault.plugins.module_utils._targets import plan_targets
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.iam_policy import PolicyError, reader_policy
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.inventory import (
+    classify_entry, cli_view, migration_exclusion, summarize)
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.selection import check_filters, SelectionError
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.targets import plan_targets
+from ansible_collections.scailabs.scaivault.plugins.module_utils._run.report_markdown import inventory_markdown
+from ansible_collections.scailabs.scaivault.plugins.module_utils._run.reports import ReportError, module_reports
+from ansible_collections.scailabs.scaivault.plugins.module_utils._run.selection import list_scope
 
 
 def argument_spec():
     return dict(
-        filters=dict(type="list", elements="dict", options=dict(
-            key=dict(type="str", required=True, choices=list(FILTER_KEYS), no_log=False),
-            values=dict(type="list", elements="str", required=True),
-        )),
-        names=dict(type="list", elements="str"),
+        shared_options(SELECTION, NAMING),
         include_planned_deletion=dict(type="bool", default=False),
         query=dict(type="str"),
         service_depth=dict(type="int", default=2),
         include_replication=dict(type="bool", default=False),
         include_versions=dict(type="bool", default=False),
         mapping=dict(type="list", elements="raw"),
-        naming_policy=dict(type="str", default="strict", choices=list(NAMING_POLICIES)),
         iam_prefixes=dict(type="list", elements="str"),
         iam_allow_delete=dict(type="bool", default=False),
         iam_include_kms=dict(type="bool", default=True),
@@ -593,36 +562,27 @@ def add_targets(secrets, rules, naming_policy):
                                 "collides_with": list(plan.collides_with)}
 
 
-def add_replication(asm, secrets, errors):
-    for secret in secrets:
-        if secret["replica"]:
-            continue
-        try:
-            described = asm.describe(secret["arn"])
-        except AsmError as exc:
-            errors.append(per_secret_error(secret, exc))
-            continue
-        secret["replica_regions"] = [
-            {"region": status.get("Region"), "status": status.get("Status"),
+def replica_regions(asm, secret):
+    described = asm.describe(secret["arn"])
+    return [{"region": status.get("Region"), "status": status.get("Status"),
              "kms_key_id": status.get("KmsKeyId"), "status_message": status.get("StatusMessage")}
             for status in described.get("ReplicationStatus") or []]
 
 
-def add_versions(asm, secrets, errors):
+def versions(asm, secret):
+    return [{"version_id": version.get("VersionId"), "stages": list(version.get("VersionStages") or []),
+             "created_date": cli_view(version.get("CreatedDate"))}
+            for version in asm.list_version_ids(secret["arn"])]
+
+
+def add_details(asm, secrets, field, read, errors):
+    """secret[field] = read(asm, secret) for every secret; a failed call goes to errors instead."""
     for secret in secrets:
         try:
-            versions = asm.list_version_ids(secret["arn"])
+            secret[field] = read(asm, secret)
         except AsmError as exc:
-            errors.append(per_secret_error(secret, exc))
-            continue
-        secret["versions"] = [
-            {"version_id": version.get("VersionId"), "stages": list(version.get("VersionStages") or []),
-             "created_date": cli_view(version.get("CreatedDate"))}
-            for version in versions]
-
-
-def per_secret_error(secret, exc):
-    return {"name": secret["name"], "operation": exc.operation, "code": exc.code, "message": exc.message}
+            errors.append({"name": secret["name"], "operation": exc.operation, "code": exc.code,
+                           "message": exc.message})
 
 
 def estimate_cost(params, secrets, sync_interval):
@@ -634,18 +594,16 @@ def estimate_cost(params, secrets, sync_interval):
                                     params["cost_price_per_10k_calls"])
 
 
-def main():
-    module = CollectionModule(argument_spec(), scaivault=False, asm=True, supports_check_mode=True)
+def run(module):
     params = module.params
     compiled = check_options(module)
     region = params["region"]
     asm = module.asm
 
     try:
-        entries, not_found = list_scope(asm, region, names=params["names"], filters=params["filters"],
+        entries, not_found = list_scope(asm, region, names=params["names"], prefixes=params["prefixes"],
+                                        filters=params["filters"],
                                         include_planned_deletion=params["include_planned_deletion"])
-    except SelectionError as exc:
-        module.fail(str(exc))
     except AsmError as exc:
         module.fail_from(exc, "listing the secrets of %s" % region, api_calls=module.api_calls())
 
@@ -658,9 +616,10 @@ def main():
                      key=lambda secret: (secret["name"], secret["arn"]))
     errors = []
     if params["include_replication"]:
-        add_replication(asm, secrets, errors)
+        add_details(asm, [secret for secret in secrets if not secret["replica"]], "replica_regions",
+                    replica_regions, errors)
     if params["include_versions"]:
-        add_versions(asm, secrets, errors)
+        add_details(asm, secrets, "versions", versions, errors)
     add_targets(secrets, compiled["rules"], params["naming_policy"])
     summary = summarize(secrets)
 
@@ -681,19 +640,12 @@ def main():
     if params["report_json"] or params["report_markdown"]:
         report = copy.deepcopy(result)
         report.pop("changed", None)
-        markdown = inventory_markdown(region, secrets, summary)
-        if module.check_mode:
-            result["reports"] = dict(
-                (fmt, {"path": path, "changed": False, "written": False})
-                for fmt, path in (("json", params["report_json"]), ("markdown", params["report_markdown"])) if path)
-        else:
-            try:
-                written = write_reports(params["report_json"], params["report_markdown"], report, markdown)
-            except ReportError as exc:
-                module.fail(str(exc), api_calls=module.api_calls())
-            for entry in written.values():
-                entry["written"] = True
-            result["reports"] = written
+        try:
+            result["reports"] = module_reports(
+                {"json": params["report_json"], "markdown": params["report_markdown"]}, report,
+                inventory_markdown(region, secrets, summary), module.check_mode)
+        except ReportError as exc:
+            module.fail(str(exc), api_calls=module.api_calls())
 
     result["api_calls"] = module.api_calls()
     if errors:
@@ -704,7 +656,11 @@ def main():
                     % (len(set(e["name"] for e in errors)), len(secrets),
                        "; ".join("%s (%s: %s)" % (e["name"], e["operation"], e["code"]) for e in errors[:10])),
                     **result)
-    module.exit(**result)
+    return result
+
+
+def main():
+    run_module(run, argument_spec(), scaivault=False, asm=True)
 
 
 if __name__ == "__main__":

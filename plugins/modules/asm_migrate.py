@@ -12,6 +12,8 @@ DOCUMENTATION = r"""
 module: asm_migrate
 short_description: Copy AWS Secrets Manager secrets to canonical ScaiVault paths, in bulk and idempotently
 version_added: 0.1.0
+author:
+  - ScaiLabs platform engineering (@scailabs)
 description:
   - Migrates a selection of AWS Secrets Manager (ASM) secrets of one region to ScaiVault paths given by ordered
     mapping rules (runbook step 5), in one module process. B(Secret values never enter Ansible variables), results,
@@ -27,7 +29,11 @@ description:
   - Cost near the floor. N secrets cost ceil(N/100) C(ListSecrets) calls (their entries already carry the current
     VersionId, tags, description, KMS key, rotation, primary region and deletion date, so no C(DescribeSecret)),
     ceil(N/100) ScaiVault batch-metadata calls (audited as C(list), not C(read)), ceil(N/20) C(BatchGetSecretValue)
-    calls (C(GetSecretValue) per secret where the batch call is denied) and one PUT per secret.
+    calls (C(GetSecretValue) per secret where the batch call is denied) and one PUT per secret. O(names) are
+    listed by their parent folders with name filters and picked out exactly, so many names in a few folders cost
+    what listing those folders costs.
+  - At least one of O(names), O(prefixes) and O(filters) is required; with O(filters) alone every secret they match
+    is migrated. A name that matches no secret is an C(error) entry (reason code C(not_found)).
   - Idempotent and cheap on re-run. A secret whose target already records the same ASM VersionId with the wanted
     metadata is skipped B(without reading its value); otherwise the value is read, compared structurally and
     written only on a real difference. An unchanged re-run reads no value and writes nothing.
@@ -41,50 +47,13 @@ description:
     finishes the rest.
   - Secrets with ASM rotation enabled are migrated but flagged (RV(secrets[].rotation_warning)), so the rotation
     phase can enforce "disable rotation -> migrate -> switch consumers -> retire".
-author:
-  - ScaiLabs platform engineering (@scailabs)
 extends_documentation_fragment:
   - scailabs.scaivault.scaivault
   - scailabs.scaivault.aws
-  - scailabs.scaivault.attributes.asm_group
+  - scailabs.scaivault.selection
   - scailabs.scaivault.naming
+  - scailabs.scaivault.attributes.asm_group
 options:
-  names:
-    description:
-      - Migrate these secrets, by name or ARN (full or partial, in O(region)).
-      - Unioned with O(prefixes); narrowed by O(filters). A name that matches no secret is an C(error) entry
-        (reason code C(not_found)).
-      - Listed by their parent folders with name filters and picked out exactly, so many names in a few folders
-        cost what listing those folders costs.
-    type: list
-    elements: str
-  prefixes:
-    description:
-      - Migrate every secret whose name starts with one of these prefixes (case-sensitive), for example C(prod/).
-      - Shorthand for a C(name) filter; at least one of O(names), O(prefixes) and O(filters) is required.
-    type: list
-    elements: str
-  filters:
-    description:
-      - ASM C(ListSecrets) filters with the API's semantics - the values of one filter are ORed, filters are
-        ANDed, a value starting with C(!) negates it, C(name), C(tag-key) and C(tag-value) are prefix matches.
-      - They narrow O(names) and O(prefixes); with neither, every secret they match is migrated.
-      - A C(name) filter cannot be combined with O(names) or O(prefixes).
-    type: list
-    elements: dict
-    suboptions:
-      key:
-        description:
-          - What the filter matches.
-        type: str
-        required: true
-        choices: [name, tag-key, tag-value, description, primary-region, owning-service, all]
-      values:
-        description:
-          - Up to 10 values; one of them must match.
-        type: list
-        elements: str
-        required: true
   source:
     description:
       - Where the values are read.
@@ -269,14 +238,13 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     var: migration.summary
 
-- name: Plan only, with diffs (no write on either side)
+- name: Plan only, with diffs (no write on either side), for two named secrets
   scailabs.scaivault.asm_migrate:
     region: us-east-1
-    prefixes: [prod/]
+    names: [prod/billing/stripe, prod/orders/db]
     mapping:
-      - match: "prod/**"
-        path: "environments/production/**"
-    naming_policy: normalize
+      - match: "prod/*/*"
+        path: "environments/production/*/*"
   check_mode: true
   diff: true
 
@@ -294,13 +262,15 @@ EXAMPLES = r"""
       migration_wave: "1"
     report_path: /tmp/scaivault-migrate-billing
 
-- name: In batches, so the play shows progress
+- name: In batches, so the play shows progress (the same rules, kept in a variable)
+  vars:
+    production_rules:
+      - match: "prod/**"
+        path: "environments/production/**"
   scailabs.scaivault.asm_migrate:
     region: us-east-1
     prefixes: [prod/]
-    mapping:
-      - match: "prod/**"
-        path: "environments/production/**"
+    mapping: "{{ production_rules }}"
     naming_policy: normalize
     batch:
       index: "{{ item }}"
@@ -420,7 +390,7 @@ secrets:
       elements: str
       returned: when there are notes
 summary:
-  description: Counts over RV(secrets).
+  description: How many secrets ended in each action, and why.
   returned: always
   type: dict
   contains:
@@ -504,18 +474,17 @@ reports:
 
 import time
 
-from ansible_collections.scailabs.scaivault.plugins.module_utils._asm_client import AsmError
-from ansible_collections.scailabs.scaivault.plugins.module_utils._inventory import SelectionError
-from ansible_collections.scailabs.scaivault.plugins.module_utils._mapping import MappingError, compile_rules
-from ansible_collections.scailabs.scaivault.plugins.module_utils._migration import (
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import (
+    AsmError, PlanError, ScaiVaultError)
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.mapping import MappingError, compile_rules
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.options import NAMING, SELECTION
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.tags import TAG_STYLES
+from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import run_module, shared_options
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.migration import MigrationSettings
+from ansible_collections.scailabs.scaivault.plugins.module_utils._run.migration import (
     AsmValues, FederationValues, Migration, MigrationAborted, federation_rules)
-from ansible_collections.scailabs.scaivault.plugins.module_utils._migration_plan import MigrationSettings, PlanError
-from ansible_collections.scailabs.scaivault.plugins.module_utils._migration_report import migration_markdown
-from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import CollectionModule
-from ansible_collections.scailabs.scaivault.plugins.module_utils._paths import NAMING_POLICIES
-from ansible_collections.scailabs.scaivault.plugins.module_utils._reports import ReportError, write_reports
-from ansible_collections.scailabs.scaivault.plugins.module_utils._scaivault_client import ScaiVaultError
-from ansible_collections.scailabs.scaivault.plugins.module_utils._tags import TAG_STYLES
+from ansible_collections.scailabs.scaivault.plugins.module_utils._run.report_markdown import migration_markdown
+from ansible_collections.scailabs.scaivault.plugins.module_utils._run.reports import ReportError, module_reports
 
 MAX_WORKERS = 32
 FAILURES_IN_MESSAGE = 20
@@ -523,17 +492,11 @@ FAILURES_IN_MESSAGE = 20
 
 def argument_spec():
     return dict(
-        names=dict(type="list", elements="str"),
-        prefixes=dict(type="list", elements="str"),
-        filters=dict(type="list", elements="dict", options=dict(
-            key=dict(type="str", required=True,
-                     choices=["name", "tag-key", "tag-value", "description", "primary-region", "owning-service", "all"]),
-            values=dict(type="list", elements="str", required=True))),
+        shared_options(SELECTION, NAMING),
         source=dict(type="str", default="asm", choices=["asm", "federation"]),
         federation_backend=dict(type="str"),
         federation_path_mapping=dict(type="dict"),
         mapping=dict(type="list", elements="raw", required=True),
-        naming_policy=dict(type="str", default="strict", choices=list(NAMING_POLICIES)),
         owner=dict(type="str"),
         tags=dict(type="list", elements="str", default=["migrated-from-asm"]),
         tag_style=dict(type="str", default="key=value", choices=list(TAG_STYLES)),
@@ -611,11 +574,7 @@ def failure_message(failed, total):
             % (len(failed), total, listed, more))
 
 
-def main():
-    module = CollectionModule(
-        argument_spec(), scaivault=True, asm=True, supports_check_mode=True,
-        required_one_of=[("names", "prefixes", "filters")],
-        mutually_exclusive=[("federation_backend", "federation_path_mapping")])
+def run(module):
     started = time.time()
     params = module.params
     settings = settings_from(module)
@@ -623,7 +582,7 @@ def main():
                           diff_mode=module.diff_mode, values=value_source(module), warn=module.warn)
     try:
         outcome = migration.run(names=params["names"], prefixes=params["prefixes"], filters=params["filters"])
-    except (SelectionError, PlanError) as exc:
+    except PlanError as exc:
         module.fail(str(exc), api_calls=module.api_calls())
     except MigrationAborted as exc:
         module.fail_from(exc.cause, exc.action, api_calls=module.api_calls())
@@ -644,23 +603,23 @@ def main():
         result["diff"] = outcome.diffs()
     if outcome.failed:
         module.fail(failure_message(outcome.failed, len(outcome.tasks)), **result)
-    module.exit(**result)
+    return result
 
 
 def write_report(module, result, base):
     report = dict((key, value) for key, value in result.items() if key != "diff")
     report["api_calls"] = module.api_calls()
-    markdown = migration_markdown(report)
-    paths = {"json": base + ".json", "markdown": base + ".md"}
-    if module.check_mode:
-        return dict((fmt, {"path": path, "changed": False, "written": False}) for fmt, path in paths.items())
     try:
-        written = write_reports(paths["json"], paths["markdown"], report, markdown)
+        return module_reports({"json": base + ".json", "markdown": base + ".md"}, report,
+                              migration_markdown(report), module.check_mode)
     except ReportError as exc:
         module.fail(str(exc), **result)
-    for entry in written.values():
-        entry["written"] = True
-    return written
+
+
+def main():
+    run_module(run, argument_spec(), scaivault=True, asm=True,
+               required_one_of=[("names", "prefixes", "filters")],
+               mutually_exclusive=[("federation_backend", "federation_path_mapping")])
 
 
 if __name__ == "__main__":

@@ -12,10 +12,12 @@ DOCUMENTATION = r"""
 module: asm_rotation
 short_description: Show, disable or enable AWS Secrets Manager rotation of selected secrets
 version_added: 0.1.0
+author:
+  - ScaiLabs platform engineering (@scailabs)
 description:
-  - Manages ASM's Lambda rotation of the secrets selected by O(names) and/or O(filters) in one region, for the
-    rotation hand-over of the migration to ScaiVault (runbook step 7) - disable ASM rotation before a rotated
-    secret is migrated (option A), keep it on as the authority (option B), or turn it back on.
+  - Manages ASM's Lambda rotation of the secrets selected by O(names), O(prefixes) and O(filters) in one region,
+    for the rotation hand-over of the migration to ScaiVault (runbook step 7) - disable ASM rotation before a
+    rotated secret is migrated (option A), keep it on as the authority (option B), or turn it back on.
   - O(state=disabled) cancels rotation and returns the previous Lambda ARN and rules per secret in
     RV(disabled_rotations), in the shape O(state=enabled) takes, so rotation can be re-enabled exactly.
   - O(state=enabled) turns rotation on with a Lambda and either O(automatically_after_days) or
@@ -26,43 +28,17 @@ description:
     Secrets that were not selected are never touched.
   - Refuses, per secret and with the reason, replicas (rotation is managed in the primary region), secrets
     scheduled for deletion and secrets managed by another AWS service.
-  - Never reads secret values. Costs ceil(N/100) C(ListSecrets) calls for N selected secrets, plus one
-    C(RotateSecret) or C(CancelRotateSecret) per secret that changes.
-author:
-  - ScaiLabs platform engineering (@scailabs)
+  - A secret scheduled for deletion is selected only by O(names), and then refused (not silently skipped);
+    O(prefixes) and O(filters) select live secrets only, as ASM's own listing does.
+  - With O(state) set, a name that matches no secret fails the task (after the other secrets were handled);
+    without O(state) it is a warning.
+  - Never reads secret values. Costs ceil(N/100) C(ListSecrets) calls for N selected secrets (O(names) and
+    O(prefixes) are listed 10 to a call), plus one C(RotateSecret) or C(CancelRotateSecret) per secret that changes.
 extends_documentation_fragment:
   - scailabs.scaivault.aws
+  - scailabs.scaivault.selection
   - scailabs.scaivault.attributes.asm_group
 options:
-  names:
-    description:
-      - The secrets, by name or ARN (full or partial). ARNs must be in O(region).
-      - A named secret that is scheduled for deletion is found and refused (not silently skipped).
-      - With O(state) set, a name that matches no secret fails the task (after the other secrets were handled);
-        without O(state) it is a warning.
-    type: list
-    elements: str
-  filters:
-    description:
-      - ASM C(ListSecrets) filters selecting the secrets, with the API's semantics (values ORed, filters ANDed,
-        C(!) negates; C(name), C(tag-key) and C(tag-value) are case-sensitive prefix matches).
-      - Secrets scheduled for deletion are not selected by filters (as in ASM's own listing).
-      - Combined with O(names) by AND; a C(name) filter cannot be combined with O(names).
-    type: list
-    elements: dict
-    suboptions:
-      key:
-        description:
-          - What the filter matches.
-        type: str
-        required: true
-        choices: [name, tag-key, tag-value, description, primary-region, owning-service, all]
-      values:
-        description:
-          - Up to 10 values; one of them must match.
-        type: list
-        elements: str
-        required: true
   state:
     description:
       - C(disabled) cancels rotation where it is on (C(CancelRotateSecret)); ASM keeps the Lambda ARN and rules,
@@ -186,13 +162,13 @@ state:
   type: str
   sample: disabled
 secrets:
-  description: One entry per selected secret, sorted by name.
+  description: One entry per selected secret, sorted by name, with its rotation before and after the task.
   returned: always
   type: list
   elements: dict
   contains:
     name:
-      description: The secret name.
+      description: The name of the ASM secret.
       type: str
       sample: prod/orders/db
     arn:
@@ -273,31 +249,19 @@ api_calls:
   sample: {"asm": {"ListSecrets": 1, "CancelRotateSecret": 1, "total": 2, "retries": 0}}
 """
 
-import re
-
-from ansible_collections.scailabs.scaivault.plugins.module_utils._asm_client import AsmError
-from ansible_collections.scailabs.scaivault.plugins.module_utils._inventory import (
-    FILTER_KEYS, SelectionError, check_filters, classify_entry, list_scope)
-from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import CollectionModule
-
-RULE_KEYS = ("automatically_after_days", "schedule_expression", "duration")
-_LAMBDA_ARN_RE = re.compile(r"^arn:aws[a-z-]*:lambda:(?P<region>[a-z0-9-]+):(?P<account>[0-9]{12}):function:"
-                            r"[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?$")
-_DURATION_RE = re.compile(r"^([1-9]|1[0-9]|2[0-4])h$")
-_SCHEDULE_RE = re.compile(r"^(rate|cron)\(.+\)$")
-
-
-class PlanError(ValueError):
-    """A secret whose requested rotation cannot be planned; the message names the secret and the fix."""
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import AsmError
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.options import SELECTION
+from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import run_module, shared_options
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.inventory import classify_entry
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.rotation import (
+    disabled_rotation, option_problems, plan_secret, rotate_arguments, selected_entries, summarize)
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.selection import check_filters, SelectionError
+from ansible_collections.scailabs.scaivault.plugins.module_utils._run.selection import list_scope
 
 
 def argument_spec():
     return dict(
-        names=dict(type="list", elements="str"),
-        filters=dict(type="list", elements="dict", options=dict(
-            key=dict(type="str", required=True, choices=list(FILTER_KEYS), no_log=False),
-            values=dict(type="list", elements="str", required=True),
-        )),
+        shared_options(SELECTION),
         state=dict(type="str", choices=["enabled", "disabled"]),
         rotation_lambda_arn=dict(type="str"),
         automatically_after_days=dict(type="int"),
@@ -306,141 +270,6 @@ def argument_spec():
         rotate_immediately=dict(type="bool", default=False),
         on_ineligible=dict(type="str", default="fail", choices=["fail", "skip"]),
     )
-
-
-def option_problems(params):
-    """Problems of the enable options, whatever the secrets: each a sentence with the fix."""
-    problems = []
-    given = [name for name in ("rotation_lambda_arn",) + RULE_KEYS if params.get(name) is not None]
-    if params["state"] != "enabled" and given:
-        problems.append("%s only apply to state: enabled (state is %s); remove them"
-                        % (", ".join(given), params["state"] or "not set"))
-    days = params.get("automatically_after_days")
-    if days is not None and not 1 <= days <= 1000:
-        problems.append("automatically_after_days must be 1 to 1000, got %d" % days)
-    schedule = params.get("schedule_expression")
-    if schedule is not None and not _SCHEDULE_RE.match(schedule.strip()):
-        problems.append("schedule_expression %r is not a rate() or cron() expression, for example 'rate(10 days)' "
-                        "or 'cron(0 8 1 * ? *)'" % schedule)
-    duration = params.get("duration")
-    if duration is not None and not _DURATION_RE.match(duration):
-        problems.append("duration %r must be whole hours from 1h to 24h, for example '3h'" % duration)
-    lambda_arn = params.get("rotation_lambda_arn")
-    if lambda_arn is not None:
-        found = _LAMBDA_ARN_RE.match(lambda_arn)
-        if not found:
-            problems.append("rotation_lambda_arn %r is not a Lambda function ARN "
-                            "(arn:aws:lambda:REGION:ACCOUNT:function:NAME)" % lambda_arn)
-        elif params.get("region") and found.group("region") != params["region"]:
-            problems.append("rotation_lambda_arn is in region %s but the secrets are in %s; ASM invokes a rotation "
-                            "Lambda in the secret's own region" % (found.group("region"), params["region"]))
-    return problems
-
-
-def ineligible_reason(secret):
-    """Why rotation of a classified secret cannot be changed in this region, with the fix; None if it can."""
-    name = secret["name"]
-    if secret["planned_deletion"]:
-        return ("%s is scheduled for deletion (%s): its rotation cannot change. Restore it first "
-                "(aws secretsmanager restore-secret) or leave it out" % (name, secret["deleted_date"]))
-    if secret["replica"]:
-        return ("%s is a replica of the secret in %s: rotation is managed at the primary. Run this task with "
-                "region: %s" % (name, secret["primary_region"], secret["primary_region"]))
-    if secret["owning_service"]:
-        return ("%s is managed by the AWS service %r, which owns its rotation: change it there"
-                % (name, secret["owning_service"]))
-    return None
-
-
-def desired_enabled(name, before, params):
-    """The rotation settings state=enabled asks for, filling what was not given from before."""
-    lambda_arn = params.get("rotation_lambda_arn") or before["lambda_arn"]
-    if not lambda_arn:
-        raise PlanError("%s has no rotation Lambda stored: give rotation_lambda_arn" % name)
-    after = {"enabled": True, "lambda_arn": lambda_arn, "automatically_after_days": None,
-             "schedule_expression": None, "duration": None}
-    if params.get("automatically_after_days") is not None:
-        after["automatically_after_days"] = params["automatically_after_days"]
-    elif params.get("schedule_expression") is not None:
-        after["schedule_expression"] = params["schedule_expression"].strip()
-        # Unset means leave alone: a stored window stays unless a new one is given.
-        after["duration"] = params.get("duration") or before["duration"]
-    elif before["schedule_expression"]:
-        after["schedule_expression"] = before["schedule_expression"]
-        after["duration"] = params.get("duration") or before["duration"]
-    elif before["automatically_after_days"]:
-        if params.get("duration"):
-            raise PlanError("%s rotates every %d days; duration needs a schedule_expression"
-                            % (name, before["automatically_after_days"]))
-        after["automatically_after_days"] = before["automatically_after_days"]
-    else:
-        raise PlanError("%s has no rotation schedule stored: give automatically_after_days or schedule_expression"
-                        % name)
-    return after
-
-
-def rotation_matches(before, after):
-    """Whether the stored settings already are the requested ones (ASM's computed days aside)."""
-    if before["enabled"] != after["enabled"] or before["lambda_arn"] != after["lambda_arn"]:
-        return False
-    if after["schedule_expression"]:
-        return (before["schedule_expression"] == after["schedule_expression"]
-                and before["duration"] == after["duration"])
-    # For a schedule expression ASM also reports the days it computes; days alone means no expression.
-    return not before["schedule_expression"] and before["automatically_after_days"] == after["automatically_after_days"]
-
-
-def rotate_arguments(after, rotate_immediately):
-    """RotateSecret keyword arguments that set exactly the planned settings."""
-    if after["schedule_expression"]:
-        rules = {"ScheduleExpression": after["schedule_expression"]}
-        if after["duration"]:
-            rules["Duration"] = after["duration"]
-    else:
-        rules = {"AutomaticallyAfterDays": after["automatically_after_days"]}
-    return {"RotationLambdaARN": after["lambda_arn"], "RotationRules": rules,
-            "RotateImmediately": bool(rotate_immediately)}
-
-
-def plan_secret(secret, params):
-    """{action, before, after, changed, reason/error, previous} for one classified secret. No I/O."""
-    before = dict(secret["rotation"])
-    plan = {"name": secret["name"], "arn": secret["arn"], "before": before, "after": dict(before),
-            "changed": False, "action": "none"}
-    state = params["state"] or "info"
-    if state == "info":
-        plan["action"] = "info"
-        return plan
-    reason = ineligible_reason(secret)
-    if reason:
-        plan.update(action="refused", reason=reason)
-        return plan
-    if state == "disabled":
-        if before["enabled"]:
-            plan["after"]["enabled"] = False
-            plan.update(action="disable", changed=True,
-                        previous=dict((key, before[key]) for key in ("lambda_arn",) + RULE_KEYS))
-        return plan
-    try:
-        after = desired_enabled(secret["name"], before, params)
-    except PlanError as exc:
-        plan.update(action="failed", error=str(exc))
-        return plan
-    plan["after"] = after
-    if not rotation_matches(before, after):
-        plan.update(action="update" if before["enabled"] else "enable", changed=True)
-    return plan
-
-
-def disabled_rotation(plan):
-    """The state=enabled options that restore a disabled rotation, or None without a stored Lambda."""
-    after = plan["after"]
-    if after["enabled"] or not after["lambda_arn"] or plan["action"] not in ("disable", "none"):
-        return None
-    return {"name": plan["name"], "arn": plan["arn"], "rotation_lambda_arn": after["lambda_arn"],
-            "automatically_after_days": after["automatically_after_days"],
-            "schedule_expression": after["schedule_expression"], "duration": after["duration"],
-            "changed": plan["changed"]}
 
 
 def apply_plan(asm, plan, rotate_immediately):
@@ -456,26 +285,7 @@ def apply_plan(asm, plan, rotate_immediately):
                     action="failed")
 
 
-def summarize(plans):
-    summary = {"selected": len(plans), "changed": 0, "unchanged": 0, "refused": 0, "failed": 0}
-    for plan in plans:
-        if plan["action"] == "refused":
-            summary["refused"] += 1
-        elif plan["action"] == "failed":
-            summary["failed"] += 1
-        elif plan["changed"]:
-            summary["changed"] += 1
-        else:
-            summary["unchanged"] += 1
-    return summary
-
-
-def main():
-    module = CollectionModule(
-        argument_spec(), scaivault=False, asm=True, supports_check_mode=True,
-        required_one_of=[["names", "filters"]],
-        mutually_exclusive=[["automatically_after_days", "schedule_expression"], ["automatically_after_days", "duration"]],
-    )
+def run(module):
     params = module.params
     problems = option_problems(params)
     try:
@@ -489,14 +299,13 @@ def main():
     asm = module.asm
 
     try:
-        entries, not_found = list_scope(asm, region, names=params["names"], filters=params["filters"],
-                                        include_planned_deletion=bool(params["names"]))
-    except SelectionError as exc:
-        module.fail(str(exc))
+        entries, not_found = list_scope(asm, region, names=params["names"], prefixes=params["prefixes"],
+                                        filters=params["filters"], include_planned_deletion=bool(params["names"]))
     except AsmError as exc:
         module.fail_from(exc, "listing the secrets to rotate in %s" % region, api_calls=module.api_calls())
 
-    secrets = sorted((classify_entry(entry, region) for entry in entries), key=lambda s: (s["name"], s["arn"]))
+    secrets = sorted((classify_entry(entry, region) for entry in selected_entries(entries, params["names"], region)),
+                     key=lambda s: (s["name"], s["arn"]))
     plans = [plan_secret(secret, params) for secret in secrets]
     if not module.check_mode:
         for plan in plans:
@@ -532,7 +341,14 @@ def main():
             messages.append(text + "; check the names and the region")
     if messages:
         module.fail("; ".join(messages), **result)
-    module.exit(**result)
+    return result
+
+
+def main():
+    run_module(run, argument_spec(), scaivault=False, asm=True,
+               required_one_of=[["names", "prefixes", "filters"]],
+               mutually_exclusive=[["automatically_after_days", "schedule_expression"],
+                                   ["automatically_after_days", "duration"]])
 
 
 if __name__ == "__main__":

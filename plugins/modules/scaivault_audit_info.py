@@ -12,6 +12,8 @@ DOCUMENTATION = r"""
 module: scaivault_audit_info
 short_description: Who read which ScaiVault paths in a time window, from the audit log
 version_added: 0.1.0
+author:
+  - ScaiLabs platform engineering (@scailabs)
 description:
   - Pages through ScaiVault's audit log (C(GET /v1/audit/logs)) for exact O(paths) or a O(path_prefix) in a
     time window and counts the reads per path, with the last read and the identities that read.
@@ -21,8 +23,6 @@ description:
   - Reads that go straight to AWS Secrets Manager are not in ScaiVault's audit; only reads through ScaiVault
     (canonical and federated C(external/aws/...) paths) are.
   - Read-only; needs a token with the C(audit:read) scope.
-author:
-  - ScaiLabs platform engineering (@scailabs)
 extends_documentation_fragment:
   - scailabs.scaivault.scaivault
   - scailabs.scaivault.attributes.scaivault_group
@@ -165,14 +165,14 @@ window:
       type: str
 """
 
-from ansible_collections.scailabs.scaivault.plugins.module_utils._audit_summary import (
-    WindowError, collect_reads, iso_z, window)
-from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import CollectionModule
-from ansible_collections.scailabs.scaivault.plugins.module_utils._scaivault_client import ScaiVaultError
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import PlanError, ScaiVaultError
+from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import run_module
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.audit import iso_z, window
+from ansible_collections.scailabs.scaivault.plugins.module_utils._run.audit import collect_reads
 
 
-def main():
-    argument_spec = dict(
+def argument_spec():
+    return dict(
         paths=dict(type="list", elements="str", aliases=["path"]),
         path_prefix=dict(type="str"),
         since=dict(type="str", default="30d"),
@@ -182,34 +182,39 @@ def main():
         include_failed=dict(type="bool", default=True),
         page_size=dict(type="int", default=1000),
     )
-    module = CollectionModule(argument_spec, mutually_exclusive=[["paths", "path_prefix"]],
-                              required_one_of=[["paths", "path_prefix"]])
+
+
+def run(module):
     params = module.params
     if not 1 <= params["page_size"] <= 1000:
-        module.fail("page_size must be between 1 and 1000 (got %d)" % params["page_size"])
-    subject = "path prefix %s" % params["path_prefix"] if params["path_prefix"] is not None else \
-        "paths %s" % ", ".join(params["paths"] or [])
+        raise PlanError("page_size must be between 1 and 1000 (got %d)" % params["page_size"])
+    if params["path_prefix"] is not None:
+        subject = "path prefix %s" % params["path_prefix"]
+    else:
+        subject = "paths %s" % ", ".join(params["paths"] or [])
     try:
         start, end = window(params["since"], params["until"])
-    except WindowError as exc:
-        module.fail("audit of %s: %s" % (subject, exc))
-    client = module.scaivault
-    try:
+        client = module.scaivault
         exclude = params["exclude_identities"]
         if exclude is None:
             exclude = [client.whoami().get("identity_id")]
+        exclude = [identity for identity in exclude if identity]
         summary, queries = collect_reads(
             client, paths=params["paths"], path_prefix=params["path_prefix"], start=start, end=end,
-            actions=params["actions"], exclude=[identity for identity in exclude if identity],
-            include_failed=params["include_failed"], page_size=params["page_size"])
-    except ScaiVaultError as exc:
+            actions=params["actions"], exclude=exclude, include_failed=params["include_failed"],
+            page_size=params["page_size"])
+    except (PlanError, ScaiVaultError) as exc:
         module.fail_from(exc, "audit of %s" % subject)
     totals = summary.totals()
-    module.exit(changed=False, paths=summary.per_path(), total_reads=totals["reads"],
+    return dict(changed=False, paths=summary.per_path(), total_reads=totals["reads"],
                 excluded_reads=totals["excluded_reads"], readers=totals["readers"], paths_read=totals["paths_read"],
-                rows_scanned=totals["rows_scanned"], queries=queries,
-                exclude_identities=sorted(identity for identity in exclude if identity),
+                rows_scanned=totals["rows_scanned"], queries=queries, exclude_identities=sorted(exclude),
                 window={"since": iso_z(start), "until": iso_z(end)})
+
+
+def main():
+    run_module(run, argument_spec(), mutually_exclusive=[["paths", "path_prefix"]],
+               required_one_of=[["paths", "path_prefix"]])
 
 
 if __name__ == "__main__":

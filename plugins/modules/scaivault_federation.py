@@ -12,6 +12,8 @@ DOCUMENTATION = r"""
 module: scaivault_federation
 short_description: Manage ScaiVault federation backends (read AWS Secrets Manager through ScaiVault)
 version_added: 0.1.0
+author:
+  - ScaiLabs platform engineering (@scailabs)
 description:
   - Create, update or remove a ScaiVault federation backend, identified by its O(name).
   - A federation backend makes secrets of an external store readable through ScaiVault before they are
@@ -31,11 +33,18 @@ description:
     task) and point O(config) C(credentials_path) at it. To use no static credentials at all, leave
     C(credentials_path) out: ScaiVault then reads ASM with its own IAM role, which the ASM account must trust."
   - To prove that a federated path returns exactly what ASM holds, use M(scailabs.scaivault.scaivault_federation_verify).
-author:
-  - ScaiLabs platform engineering (@scailabs)
 extends_documentation_fragment:
   - scailabs.scaivault.scaivault
   - scailabs.scaivault.attributes.scaivault_group
+attributes:
+  check_mode:
+    description: Predicts the create, update or removal (and that O(sync_now) would trigger a sync) and writes
+      nothing; it neither syncs nor waits.
+    support: full
+  diff_mode:
+    description: Shows the backend's fields before and after; credential-like O(config) values are masked and no
+      secret value appears.
+    support: full
 options:
   name:
     description:
@@ -127,15 +136,6 @@ options:
       - Seconds to wait with O(wait=true).
     type: int
     default: 300
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: full
-    details:
-      - The diff shows the backend's fields; credential-like O(config) values are masked and no secret value appears.
 notes:
   - Needs a token with the C(federation:write) scope (C(federation:read) is enough in check mode), plus
     C(secrets:write) to store the reader credentials with M(scailabs.scaivault.scaivault_secret).
@@ -309,11 +309,11 @@ waited_seconds:
 
 import time
 
-from ansible_collections.scailabs.scaivault.plugins.module_utils._federation_plan import (
-    PlanError, backend_diff, backend_view, build_desired, compare, creation_body, credential_values, projected,
-    proxy_settled, status_errors, sync_completed)
-from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import CollectionModule
-from ansible_collections.scailabs.scaivault.plugins.module_utils._scaivault_client import ScaiVaultError
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import PlanError, ScaiVaultError
+from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import run_module
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.federation import (
+    backend_diff, backend_view, build_desired, compare, creation_body, credential_values, projected, proxy_settled,
+    status_errors, sync_completed)
 
 # Federation calls are rate limited (20/min on a default tenant): poll gently.
 POLL_DELAYS = (0.2, 0.3, 0.5, 1.0, 2.0, 3.0)
@@ -337,159 +337,159 @@ def argument_spec():
     )
 
 
-class FederationTask:
-    def __init__(self, module):
-        self.module = module
-        self.params = module.params
-        self.name = self.params["name"]
-        self.client = None
-        self.result = {"changed": False, "backend": {}, "changed_fields": []}
+# Every failure carries ``result`` as far as it got (changed, backend, changed_fields, ...).
+def run(module):
+    params = module.params
+    name = params["name"]
+    if params["state"] == "absent" and (params["sync_now"] or params["wait"]):
+        raise PlanError("federation backend %s: sync_now and wait apply to state=present only" % name)
+    # Credentials put inline in config (refused below) must not come back in the invocation echo.
+    module.module.no_log_values.update(credential_values(params["config"]))
+    result = {"changed": False, "backend": {}, "changed_fields": []}
+    try:
+        desired = build_desired(name, params["type"], params["config"], params["path_mapping"], params["mode"],
+                                params["sync_interval"], params["transform"])
+    except PlanError as exc:
+        module.fail(str(exc), **result)
+    current = call(module, result, "finding", module.scaivault.find_backend, name)
+    if params["state"] == "absent":
+        return absent(module, result, current)
+    return present(module, result, current, desired)
 
-    def what(self, action):
-        return "%s federation backend %s" % (action, self.name)
 
-    def run(self):
-        # Credentials put inline in config (refused below) must not come back in the invocation echo.
-        self.module.module.no_log_values.update(credential_values(self.params["config"]))
-        try:
-            desired = build_desired(self.name, self.params["type"], self.params["config"], self.params["path_mapping"],
-                                    self.params["mode"], self.params["sync_interval"], self.params["transform"])
-        except PlanError as exc:
-            self.module.fail(str(exc), **self.result)
-        self.client = self.module.scaivault
-        current = self.call("finding", self.client.find_backend, self.name)
-        if self.params["state"] == "absent":
-            return self.absent(current)
-        return self.present(current, desired)
+def call(module, result, action, func, *args):
+    """func(*args); a ScaiVaultError fails the task, naming the action and the backend."""
+    try:
+        return func(*args)
+    except ScaiVaultError as exc:
+        module.fail_from(exc, action="%s federation backend %s" % (action, module.params["name"]), **result)
 
-    def call(self, action, func, *args):
-        try:
-            return func(*args)
-        except ScaiVaultError as exc:
-            self.module.fail_from(exc, action=self.what(action), **self.result)
 
-    # -- absent ---------------------------------------------------------------------------
-    def absent(self, current):
-        if current is not None:
-            self.result["changed"] = True
-            if not self.module.check_mode:
-                self.call("removing", self.client.delete_backend, current["id"])
-        if self.module.diff_mode:
-            self.result["diff"] = backend_diff(current, None)
-        return self.result
+# -- absent -------------------------------------------------------------------------------
+def absent(module, result, current):
+    if current is not None:
+        result["changed"] = True
+        if not module.check_mode:
+            call(module, result, "removing", module.scaivault.delete_backend, current["id"])
+    if module.diff_mode:
+        result["diff"] = backend_diff(current, None)
+    return result
 
-    # -- present --------------------------------------------------------------------------
-    def present(self, current, desired):
-        if current is None:
-            current, after = self.create(desired)
-        else:
-            after = self.update(current, desired)
-        self.result["backend"] = backend_view(after)
-        if self.module.diff_mode:
-            self.result["diff"] = backend_diff(current, after)
-        if self.params["sync_now"] and after.get("mode") != "sync":
-            self.module.fail("federation backend %s is in %s mode: sync_now needs mode sync (a proxy backend reads "
-                             "ASM live on every read, so there is nothing to sync)" % (self.name, after.get("mode")),
-                             **self.result)
-        if self.params["sync_now"] and self.module.check_mode:
-            self.result["changed"] = True  # a real run triggers a sync, which reports changed
-        if not after.get("id"):
-            return self.result  # check mode, nothing created: no status to read
-        self.follow_up(after)
-        return self.result
 
-    def create(self, desired):
-        """Return (backend before, backend after): (None, new) normally."""
-        try:
-            body = creation_body(self.name, desired)
-        except PlanError as exc:
-            self.module.fail(str(exc), **self.result)
-        self.result["changed_fields"] = sorted(field for field in body if field != "name")
-        self.result["changed"] = True
-        if self.module.check_mode:
-            return None, dict(body, id=None)
-        try:
-            return None, self.client.create_backend(body)
-        except ScaiVaultError as exc:
-            if exc.status != 409:
-                self.module.fail_from(exc, action=self.what("creating"), **self.result)
-        # Created by someone else since we looked: manage the existing one instead.
-        self.result["changed"] = False
-        self.result["changed_fields"] = []
-        current = self.call("finding", self.client.find_backend, self.name)
-        if current is None:
-            self.module.fail("federation backend %s: ScaiVault refused to create it as a duplicate, but no backend "
-                             "of that name is listed; check the token's tenant (tenant_id)" % self.name, **self.result)
-        return current, self.update(current, desired)
+# -- present ------------------------------------------------------------------------------
+def present(module, result, current, desired):
+    name = module.params["name"]
+    sync_now = module.params["sync_now"]
+    if current is None:
+        current, after = create(module, result, desired)
+    else:
+        after = update(module, result, current, desired)
+    result["backend"] = backend_view(after)
+    if module.diff_mode:
+        result["diff"] = backend_diff(current, after)
+    if sync_now and after.get("mode") != "sync":
+        module.fail("federation backend %s is in %s mode: sync_now needs mode sync (a proxy backend reads "
+                    "ASM live on every read, so there is nothing to sync)" % (name, after.get("mode")), **result)
+    if sync_now and module.check_mode:
+        result["changed"] = True  # a real run triggers a sync, which reports changed
+    if after.get("id"):  # else check mode, nothing created: no status to read
+        follow_up(module, result, after)
+    return result
 
-    def update(self, current, desired):
-        try:
-            changes, changed_fields = compare(self.name, current, desired)
-        except PlanError as exc:
-            self.module.fail(str(exc), **dict(self.result, backend=backend_view(current)))
-        self.result["changed_fields"] = changed_fields
-        if not changes:
-            return current
-        self.result["changed"] = True
-        if self.module.check_mode:
-            return projected(current, changes)
-        updated = self.call("updating", self.client.update_backend, current["id"], changes)
-        # Tolerate a PATCH that answers without the object ([assumed] shape).
-        return updated if updated.get("id") else projected(current, changes)
 
-    # -- sync and wait --------------------------------------------------------------------
-    def follow_up(self, backend):
-        backend_id = backend["id"]
-        sync_now, wait = self.params["sync_now"], self.params["wait"]
-        before = None
-        if self.module.check_mode:
-            sync_now = wait = False
-        if sync_now:
-            before = self.call("reading the status of", self.client.backend_status, backend_id)
-            self.result["sync"] = self.call("triggering a sync of", self.client.sync_backend, backend_id)
-            self.result["changed"] = True
-        if wait:
-            self.result["status"] = self.wait(backend, before, triggered=sync_now)
-        else:
-            self.result["status"] = self.call("reading the status of", self.client.backend_status, backend_id)
+def create(module, result, desired):
+    """Return (backend before, backend after): (None, new) normally."""
+    name = module.params["name"]
+    try:
+        body = creation_body(name, desired)
+    except PlanError as exc:
+        module.fail(str(exc), **result)
+    result["changed_fields"] = sorted(field for field in body if field != "name")
+    result["changed"] = True
+    if module.check_mode:
+        return None, dict(body, id=None)
+    try:
+        return None, module.scaivault.create_backend(body)
+    except ScaiVaultError as exc:
+        if exc.status != 409:
+            module.fail_from(exc, action="creating federation backend %s" % name, **result)
+    # Created by someone else since we looked: manage the existing one instead.
+    result["changed"] = False
+    result["changed_fields"] = []
+    current = call(module, result, "finding", module.scaivault.find_backend, name)
+    if current is None:
+        module.fail("federation backend %s: ScaiVault refused to create it as a duplicate, but no backend "
+                    "of that name is listed; check the token's tenant (tenant_id)" % name, **result)
+    return current, update(module, result, current, desired)
 
-    def wait(self, backend, before, triggered):
-        started = time.monotonic()
-        deadline = started + self.params["wait_timeout"]
-        before_last_sync = (before or {}).get("last_sync")
-        sync_id = (self.result.get("sync") or {}).get("sync_id")
-        proxy = backend.get("mode") != "sync"
-        attempt = 0
-        while True:
-            status = self.call("reading the status of", self.client.backend_status, backend["id"])
-            done = proxy_settled(status) if proxy else sync_completed(status, before_last_sync, triggered, sync_id)
-            if done:
-                self.result["waited_seconds"] = round(time.monotonic() - started, 2)
-                if status.get("status") == "error":
-                    self.result["status"] = status
-                    self.module.fail("federation backend %s reports status error%s: %s" % (
-                        self.name, "" if proxy else " after its sync",
-                        status_errors(status) or "no details given"), **self.result)
-                return status
-            delay = POLL_DELAYS[attempt] if attempt < len(POLL_DELAYS) else POLL_DELAY_MAX
-            attempt += 1
-            if time.monotonic() + delay > deadline:
-                self.result["status"] = status
-                self.result["waited_seconds"] = round(time.monotonic() - started, 2)
-                self.module.fail("federation backend %s: no completed %s after %ss (status %s%s); raise wait_timeout "
-                                 "or check the backend with scaivault_federation_info" % (
-                                     self.name, "connection check" if proxy else "sync", self.params["wait_timeout"],
-                                     status.get("status"),
-                                     ": " + status_errors(status) if status_errors(status) else ""), **self.result)
-            time.sleep(delay)
+
+def update(module, result, current, desired):
+    try:
+        changes, changed_fields = compare(module.params["name"], current, desired)
+    except PlanError as exc:
+        module.fail(str(exc), **dict(result, backend=backend_view(current)))
+    result["changed_fields"] = changed_fields
+    if not changes:
+        return current
+    result["changed"] = True
+    if module.check_mode:
+        return projected(current, changes)
+    updated = call(module, result, "updating", module.scaivault.update_backend, current["id"], changes)
+    # Tolerate a PATCH that answers without the object ([assumed] shape).
+    return updated if updated.get("id") else projected(current, changes)
+
+
+# -- sync and wait ------------------------------------------------------------------------
+def follow_up(module, result, backend):
+    client = module.scaivault
+    backend_id = backend["id"]
+    sync_now, wait = module.params["sync_now"], module.params["wait"]
+    before = None
+    if module.check_mode:
+        sync_now = wait = False
+    if sync_now:
+        before = call(module, result, "reading the status of", client.backend_status, backend_id)
+        result["sync"] = call(module, result, "triggering a sync of", client.sync_backend, backend_id)
+        result["changed"] = True
+    if wait:
+        result["status"] = wait_for_status(module, result, backend, before, triggered=sync_now)
+    else:
+        result["status"] = call(module, result, "reading the status of", client.backend_status, backend_id)
+
+
+def wait_for_status(module, result, backend, before, triggered):
+    name, timeout = module.params["name"], module.params["wait_timeout"]
+    started = time.monotonic()
+    deadline = started + timeout
+    before_last_sync = (before or {}).get("last_sync")
+    sync_id = (result.get("sync") or {}).get("sync_id")
+    proxy = backend.get("mode") != "sync"
+    attempt = 0
+    while True:
+        status = call(module, result, "reading the status of", module.scaivault.backend_status, backend["id"])
+        done = proxy_settled(status) if proxy else sync_completed(status, before_last_sync, triggered, sync_id)
+        if done:
+            result["waited_seconds"] = round(time.monotonic() - started, 2)
+            if status.get("status") == "error":
+                result["status"] = status
+                module.fail("federation backend %s reports status error%s: %s" % (
+                    name, "" if proxy else " after its sync", status_errors(status) or "no details given"), **result)
+            return status
+        delay = POLL_DELAYS[attempt] if attempt < len(POLL_DELAYS) else POLL_DELAY_MAX
+        attempt += 1
+        if time.monotonic() + delay > deadline:
+            result["status"] = status
+            result["waited_seconds"] = round(time.monotonic() - started, 2)
+            errors = status_errors(status)
+            module.fail("federation backend %s: no completed %s after %ss (status %s%s); raise wait_timeout "
+                        "or check the backend with scaivault_federation_info" % (
+                            name, "connection check" if proxy else "sync", timeout, status.get("status"),
+                            ": " + errors if errors else ""), **result)
+        time.sleep(delay)
 
 
 def main():
-    module = CollectionModule(argument_spec(), supports_check_mode=True)
-    if module.params["state"] == "absent" and (module.params["sync_now"] or module.params["wait"]):
-        module.fail("federation backend %s: sync_now and wait apply to state=present only" % module.params["name"])
-    result = FederationTask(module).run()
-    module.exit(**result)
+    run_module(run, argument_spec())
 
 
 if __name__ == "__main__":

@@ -12,15 +12,22 @@ DOCUMENTATION = r"""
 module: scaivault_federation_info
 short_description: List ScaiVault federation backends and their status
 version_added: 0.1.0
+author:
+  - ScaiLabs platform engineering (@scailabs)
 description:
   - Return every federation backend of the tenant, or the one named O(name), each with its status
     (health, last sync, number of secrets synced, connection, and the errors the backend reports).
   - Read-only; never returns secret values, and masks credential-like backend config values.
-author:
-  - ScaiLabs platform engineering (@scailabs)
 extends_documentation_fragment:
   - scailabs.scaivault.scaivault
   - scailabs.scaivault.attributes.scaivault_group
+attributes:
+  check_mode:
+    description: The module never changes anything, so check mode returns the same as a normal run.
+    support: full
+  diff_mode:
+    description: Never changes anything, so there is no diff to show.
+    support: none
 options:
   name:
     description:
@@ -32,15 +39,6 @@ options:
       - Also read each backend's status (one extra request per backend).
     type: bool
     default: true
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-    details:
-      - The module never changes anything, so check mode returns the same as a normal run.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
 notes:
   - Needs a token with the C(federation:read) scope.
 seealso:
@@ -71,42 +69,16 @@ RETURN = r"""
 backends:
   description:
     - The backends, sorted by name. Credential-like values in their C(config) are masked.
+    - Each backend has the fields of RV(scailabs.scaivault.scaivault_federation#module:backend) (C(id), C(name),
+      C(type), C(config), C(path_mapping), C(mode), C(sync_interval), C(transform)), and those listed here.
   returned: always
   type: list
   elements: dict
+  sample: [{"id": "fed_3f2a9c1b7d4e", "name": "aws-us-east-1", "type": "aws-secrets-manager",
+            "config": {"region": "us-east-1", "credentials_path": "infra/aws/sm-reader"},
+            "path_mapping": {"external/aws/**": "prod/**"}, "mode": "sync", "sync_interval": "15m",
+            "status": {"status": "healthy", "secrets_synced": 42}}]
   contains:
-    id:
-      description: Backend id.
-      type: str
-      sample: fed_3f2a9c1b7d4e
-    name:
-      description: Backend name.
-      type: str
-      sample: aws-us-east-1
-    type:
-      description: Backend type.
-      type: str
-      sample: aws-secrets-manager
-    config:
-      description: Backend settings.
-      type: dict
-      sample: {"region": "us-east-1", "credentials_path": "infra/aws/sm-reader"}
-    path_mapping:
-      description: ScaiVault glob to backend template.
-      type: dict
-      sample: {"external/aws/**": "prod/**"}
-    mode:
-      description: V(proxy) or V(sync).
-      type: str
-      sample: sync
-    sync_interval:
-      description: Refresh interval of a sync backend.
-      type: str
-      sample: 15m
-    transform:
-      description: Transform settings, when the server reports them.
-      type: dict
-      sample: {"tags": "key=value"}
     created_at:
       description: When the backend was created, when the server reports it.
       type: str
@@ -116,7 +88,7 @@ backends:
     status:
       description:
         - The backend status, C({id, name, status, last_sync, last_sync_duration_ms, secrets_synced, connection,
-          errors}); see M(scailabs.scaivault.scaivault_federation).
+          errors}); the same fields as RV(scailabs.scaivault.scaivault_federation#module:status).
         - C(status.status) is V(pending), V(healthy), V(degraded) or V(error).
       returned: when O(status=true)
       type: dict
@@ -124,16 +96,19 @@ backends:
                "secrets_synced": 42, "connection": {"status": "connected", "latency_ms": 4}, "errors": []}
 """
 
-from ansible_collections.scailabs.scaivault.plugins.module_utils._federation_plan import backend_view
-from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import CollectionModule
-from ansible_collections.scailabs.scaivault.plugins.module_utils._scaivault_client import ScaiVaultError
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import ScaiVaultError
+from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import run_module
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.federation import backend_view
 
 
-def main():
-    module = CollectionModule(
-        dict(name=dict(type="str"), status=dict(type="bool", default=True)),
-        supports_check_mode=True,
+def argument_spec():
+    return dict(
+        name=dict(type="str"),
+        status=dict(type="bool", default=True),
     )
+
+
+def run(module):
     name = module.params["name"]
     client = module.scaivault
     try:
@@ -151,7 +126,11 @@ def main():
             except ScaiVaultError as exc:
                 module.fail_from(exc, action="reading the status of federation backend %s" % backend.get("name"))
         backends.append(view)
-    module.exit(changed=False, backends=backends)
+    return dict(changed=False, backends=backends)
+
+
+def main():
+    run_module(run, argument_spec())
 
 
 if __name__ == "__main__":

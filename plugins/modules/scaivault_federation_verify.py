@@ -12,6 +12,8 @@ DOCUMENTATION = r"""
 module: scaivault_federation_verify
 short_description: Prove that federated ScaiVault paths return what AWS Secrets Manager holds
 version_added: 0.1.0
+author:
+  - ScaiLabs platform engineering (@scailabs)
 description:
   - Runbook step 4, "verify one read". For each secret, reads the C(AWSCURRENT) value from AWS Secrets Manager
     (with this task's own AWS identity) and the ScaiVault path that federates it (a normal read, as a consumer
@@ -25,12 +27,17 @@ description:
     C(metadata.source), and the names of the data keys that differ.
   - Read-only on both sides. The ScaiVault read is audited as C(read) of the path (for a proxy backend it is
     the live read being verified); discount this task's identity when you later look for remaining readers.
-author:
-  - ScaiLabs platform engineering (@scailabs)
 extends_documentation_fragment:
   - scailabs.scaivault.scaivault
   - scailabs.scaivault.aws
   - scailabs.scaivault.attributes.scaivault_group
+attributes:
+  check_mode:
+    description: The module only reads, so check mode runs the same comparison.
+    support: full
+  diff_mode:
+    description: Only reads, so there is no diff to show; RV(secrets) tells what differs.
+    support: none
 options:
   backend:
     description:
@@ -65,15 +72,6 @@ options:
         V(false) the module only reports, and RV(all_match) tells the outcome.
     type: bool
     default: true
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-    details:
-      - The module only reads, so check mode runs the same comparison.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
 notes:
   - Needs C(secrets:read) on the paths (and C(federation:read) with O(backend)), and C(secretsmanager:GetSecretValue)
     (plus C(BatchGetSecretValue), used 20 secrets per call when allowed) for the AWS identity of the task.
@@ -204,13 +202,13 @@ secrets:
 
 import os
 
-from ansible_collections.scailabs.scaivault.plugins.module_utils._asm_client import AsmError
-from ansible_collections.scailabs.scaivault.plugins.module_utils._federation_verify import (
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import (
+    AsmError, PlanError, ScaiVaultError)
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.fingerprint import new_salt
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.mapping import MappingError
+from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import run_module
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.federation_verify import (
     MATCH, asm_name_for_path, summarize, unmapped_row, verify_pair)
-from ansible_collections.scailabs.scaivault.plugins.module_utils._fingerprint import new_salt
-from ansible_collections.scailabs.scaivault.plugins.module_utils._mapping import MappingError
-from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import CollectionModule
-from ansible_collections.scailabs.scaivault.plugins.module_utils._scaivault_client import ScaiVaultError
 
 
 def argument_spec():
@@ -223,6 +221,41 @@ def argument_spec():
         )),
         fail_on_mismatch=dict(type="bool", default=True),
     )
+
+
+def run(module):
+    pairs, region = pairs_and_region(module)
+    module.params["region"] = region  # the ASM client reads this region
+    names = sorted(set(name for _path, name in pairs if name))
+    try:
+        values, asm_errors = module.asm.batch_get_values(names) if names else ({}, {})
+    except AsmError as exc:
+        module.fail_from(exc, action="reading ASM secrets in %s" % region)
+    salt = new_salt()
+    rows = []
+    for path, name in pairs:
+        if not name:
+            rows.append(unmapped_row(path, region, module.params["backend"]))
+            continue
+        asm_error = asm_errors.get(name)
+        if asm_error is not None and (asm_error.not_found or asm_error.code == "InvalidRequestException"):
+            # Gone, or scheduled for deletion (ASM answers InvalidRequestException for those).
+            asm_error = None
+        secret, sv_error = read_scaivault(module.scaivault, path)
+        rows.append(verify_pair(path, name, region, values.get(name), secret, salt,
+                                asm_error=asm_error.message if asm_error is not None else None,
+                                scaivault_error=sv_error))
+    summary = summarize(rows)
+    all_match = summary[MATCH] == len(rows)
+    result = dict(changed=False, all_match=all_match, summary=summary, region=region, secrets=rows,
+                  api_calls=module.api_calls())
+    if not all_match and module.params["fail_on_mismatch"]:
+        bad = ["%s (%s%s)" % (row["path"], row["status"], ": " + row["message"] if row["message"] else "")
+               for row in rows if row["status"] != MATCH]
+        module.fail("%d of %d federated secret(s) do not match ASM in %s: %s. Check the backend status with "
+                    "scaivault_federation_info, or sync it with scaivault_federation sync_now=true"
+                    % (len(bad), len(rows), region, "; ".join(bad)), **result)
+    return result
 
 
 def _from_environment(region):
@@ -241,13 +274,14 @@ def pairs_and_region(module):
     except ScaiVaultError as exc:
         module.fail_from(exc, action="finding federation backend %s" % backend_name)
     if backend is None:
-        module.fail("federation backend %s does not exist: check the name with scaivault_federation_info, or pass "
-                    "explicit secrets pairs without backend" % backend_name)
+        raise PlanError("federation backend %s does not exist: check the name with scaivault_federation_info, or "
+                        "pass explicit secrets pairs without backend" % backend_name)
     for path in params["paths"] or []:
         try:
             pairs.append((path, asm_name_for_path(backend.get("path_mapping") or {}, path)))
         except MappingError as exc:
-            module.fail("federation backend %s has a path_mapping this module cannot read: %s" % (backend_name, exc))
+            raise PlanError("federation backend %s has a path_mapping this module cannot read: %s"
+                            % (backend_name, exc))
     region = (backend.get("config") or {}).get("region") or params["region"]
     if params["region"] and params["region"] != region and not _from_environment(params["region"]):
         module.warn("region %s differs from the region %s of federation backend %s; reading %s"
@@ -264,44 +298,8 @@ def read_scaivault(client, path):
 
 
 def main():
-    module = CollectionModule(
-        argument_spec(), asm=True, supports_check_mode=True,
-        required_one_of=[("paths", "secrets")],
-        required_by={"paths": "backend"},
-    )
-    pairs, region = pairs_and_region(module)
-    module.params["region"] = region
-    names = sorted(set(name for _path, name in pairs if name))
-    try:
-        values, asm_errors = module.asm.batch_get_values(names) if names else ({}, {})
-    except AsmError as exc:
-        module.fail_from(exc, action="reading ASM secrets in %s" % region)
-    salt = new_salt()
-    rows = []
-    for path, name in pairs:
-        if not name:
-            rows.append(unmapped_row(path, region, module.params["backend"]))
-            continue
-        asm_error = asm_errors.get(name)
-        asm_value = values.get(name)
-        if asm_error is not None and (asm_error.not_found or asm_error.code == "InvalidRequestException"):
-            # Gone, or scheduled for deletion (ASM answers InvalidRequestException for those).
-            asm_error = None
-        secret, sv_error = read_scaivault(module.scaivault, path)
-        rows.append(verify_pair(path, name, region, asm_value, secret, salt,
-                                asm_error=asm_error.message if asm_error is not None else None,
-                                scaivault_error=sv_error))
-    summary = summarize(rows)
-    all_match = summary[MATCH] == len(rows)
-    result = dict(changed=False, all_match=all_match, summary=summary, region=region, secrets=rows,
-                  api_calls=module.api_calls())
-    if not all_match and module.params["fail_on_mismatch"]:
-        bad = ["%s (%s%s)" % (row["path"], row["status"], ": " + row["message"] if row["message"] else "")
-               for row in rows if row["status"] != MATCH]
-        module.fail("%d of %d federated secret(s) do not match ASM in %s: %s. Check the backend status with "
-                    "scaivault_federation_info, or sync it with scaivault_federation sync_now=true"
-                    % (len(bad), len(rows), region, "; ".join(bad)), **result)
-    module.exit(**result)
+    run_module(run, argument_spec(), asm=True, required_one_of=[("paths", "secrets")],
+               required_by={"paths": "backend"})
 
 
 if __name__ == "__main__":

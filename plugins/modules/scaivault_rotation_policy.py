@@ -12,6 +12,8 @@ DOCUMENTATION = r"""
 module: scaivault_rotation_policy
 short_description: Manage a ScaiVault rotation policy and the secrets attached to it
 version_added: 0.1.0
+author:
+  - ScaiLabs platform engineering (@scailabs)
 description:
   - Creates, updates or deletes a ScaiVault rotation policy, identified by its O(name).
   - Enables or disables the policy, and attaches secrets to it or detaches them.
@@ -23,8 +25,6 @@ description:
     are the same interval and a second run reports no change.
   - Needs a token with the C(admin) scope (rotation policies), plus C(secrets:list) to check that the
     secrets to attach exist.
-author:
-  - ScaiLabs platform engineering (@scailabs)
 extends_documentation_fragment:
   - scailabs.scaivault.scaivault
   - scailabs.scaivault.attributes.scaivault_group
@@ -228,13 +228,13 @@ changed_fields:
   sample: [interval, warn_before]
 """
 
-from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import CollectionModule
-from ansible_collections.scailabs.scaivault.plugins.module_utils._rotation_policy_plan import (
-    ENABLED_FIELD, PlanError, enabled_action, planned_policy, policy_changes, policy_view, resolve_webhook_refs,
-    secret_changes, wanted_fields)
-from ansible_collections.scailabs.scaivault.plugins.module_utils._scaivault_client import (
-    ScaiVaultError, ScaiVaultUnknownOutcome)
-from ansible_collections.scailabs.scaivault.plugins.module_utils._webhook_plan import find_by_name
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import PlanError, ScaiVaultError
+from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import run_module
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.rotation_policy import (
+    ENABLED_FIELD, enabled_action, planned_policy, policy_changes, policy_view, resolve_webhook_refs, secret_changes,
+    wanted_fields)
+from ansible_collections.scailabs.scaivault.plugins.module_utils._run.resources import (
+    PAGE_SIZE, create_named, delete_if_present, find_named, item_path)
 
 try:
     from urllib.parse import quote
@@ -242,35 +242,13 @@ except ImportError:  # pragma: no cover
     from urllib import quote  # type: ignore
 
 POLICIES = "/rotation/policies"
+KIND = "rotation policy"
+PUBLIC_FIELDS = ("id", "name", "description", "interval", "interval_seconds", "grace_period", "warn_before",
+                 "auto_generate", "secret_policy_id", "webhook_ids", "is_active", "secrets_count", "created_at")
 
 
-def policy_path(policy_id, *rest):
-    return "/".join([POLICIES, quote(policy_id, safe="")] + list(rest))
-
-
-def find_policy(client, name):
-    return find_by_name(list(client.paginate(POLICIES, {"limit": 1000})), name, "rotation policy")
-
-
-def attached_paths(client, policy_id):
-    return sorted(item.get("secret_path") or item.get("path")
-                  for item in client.paginate(policy_path(policy_id, "secrets"), {"limit": 1000}))
-
-
-def create_policy(client, name, fields):
-    body = dict(fields, name=name)
-    try:
-        return client.request("POST", POLICIES, json_body=body, idempotent=False).body or {}
-    except ScaiVaultUnknownOutcome:
-        # No idempotency key: look the policy up by its unique name instead of posting again.
-        found = find_policy(client, name)
-        if found is None:
-            raise
-        return found
-
-
-def main():
-    argument_spec = dict(
+def argument_spec():
+    return dict(
         name=dict(type="str", required=True),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         description=dict(type="str"),
@@ -285,52 +263,45 @@ def main():
         purge_secrets=dict(type="bool", default=False),
         detach=dict(type="list", elements="str"),
     )
-    module = CollectionModule(argument_spec)
-    params = module.params
-    name = params["name"]
+
+
+def run(module):
+    name = module.params["name"]
     try:
-        run(module, params, name)
-    except PlanError as exc:
-        module.fail("rotation policy %s: %s" % (name, exc))
-    except ScaiVaultError as exc:
+        policy = find_named(module.scaivault, POLICIES, name, KIND)
+        if module.params["state"] == "absent":
+            return absent(module, policy)
+        return present(module, name, policy)
+    except (PlanError, ScaiVaultError) as exc:
         module.fail_from(exc, "rotation policy %s" % name)
 
 
-def run(module, params, name):
+def attached_paths(client, policy_id):
+    return sorted(item.get("secret_path") or item.get("path")
+                  for item in client.paginate(item_path(POLICIES, policy_id, "secrets"), {"limit": PAGE_SIZE}))
+
+
+def absent(module, policy):
     client = module.scaivault
-    policy = find_policy(client, name)
-    check = module.check_mode
+    before_secrets = attached_paths(client, policy["id"]) if policy else []
+    if policy and not module.check_mode:
+        delete_if_present(client, item_path(POLICIES, policy["id"]))
+    result = dict(changed=policy is not None, policy={}, secrets=[], attached=[], detached=before_secrets,
+                  changed_fields=[])
+    if module.diff_mode:
+        result["diff"] = {"before": policy_view(policy, before_secrets), "after": {}}
+    return result
 
-    if params["state"] == "absent":
-        before_secrets = attached_paths(client, policy["id"]) if policy else []
-        if policy and not check:
-            try:
-                client.request("DELETE", policy_path(policy["id"]), idempotent=True)
-            except ScaiVaultError as exc:
-                if exc.status != 404:
-                    raise
-        result = dict(changed=policy is not None, policy={}, secrets=[], attached=[], detached=before_secrets,
-                      changed_fields=[])
-        if module.diff_mode:
-            result["diff"] = {"before": policy_view(policy, before_secrets), "after": {}}
-        module.exit(**result)
 
+def present(module, name, policy):
+    params = module.params
+    client = module.scaivault
     wanted = wanted_fields(
         description=params["description"], interval=params["interval"], grace_period=params["grace_period"],
         warn_before=params["warn_before"], auto_generate=params["auto_generate"],
         secret_policy_id=params["secret_policy_id"])
     if params["webhook_ids"] is not None:
-        webhooks = list(client.paginate("/webhooks", {"limit": 1000}))
-        ids, unknown, ambiguous = resolve_webhook_refs(params["webhook_ids"], webhooks)
-        if unknown or ambiguous:
-            problems = []
-            if unknown:
-                problems.append("no webhook has the name or id %s (create it first with "
-                                "scailabs.scaivault.scaivault_webhook)" % ", ".join(unknown))
-            if ambiguous:
-                problems.append("several webhooks are named %s (use their ids)" % ", ".join(ambiguous))
-            raise PlanError("webhook_ids: " + "; ".join(problems))
-        wanted["webhook_ids"] = ids
+        wanted["webhook_ids"] = webhook_ids(client, params["webhook_ids"])
     if policy is None and "interval" not in wanted:
         raise PlanError("interval is required to create the policy (for example interval: 90d)")
 
@@ -339,17 +310,13 @@ def run(module, params, name):
     before_secrets = attached_paths(client, policy["id"]) if policy else []
     to_attach, to_detach = secret_changes(before_secrets, params["secrets"], params["purge_secrets"], params["detach"])
     if to_attach:
-        _found, missing = client.batch_metadata(to_attach)
-        if missing:
-            codes = sorted(set(err.get("code") or "not found" for err in missing.values()))
-            raise PlanError("cannot attach %s: %s (write or migrate the secrets first)" % (
-                ", ".join(sorted(missing)), "; ".join(codes)))
+        check_attachable(client, to_attach)
 
     changed_fields = sorted(changes) + ([ENABLED_FIELD] if action else [])
     changed = bool(changes or action or to_attach or to_detach)
     after_secrets = sorted((set(before_secrets) | set(to_attach)) - set(to_detach))
 
-    if check or not changed:
+    if module.check_mode or not changed:
         after = planned_policy(policy, name, changes, action)
         after["secrets_count"] = len(after_secrets)
     else:
@@ -359,37 +326,59 @@ def run(module, params, name):
                   attached=to_attach, detached=to_detach, changed_fields=changed_fields)
     if module.diff_mode:
         result["diff"] = {"before": policy_view(policy, before_secrets), "after": policy_view(after, after_secrets)}
-    module.exit(**result)
+    return result
+
+
+def webhook_ids(client, refs):
+    """The ids of the webhooks named (by name or id) in refs; every one must exist, once."""
+    webhooks = list(client.paginate("/webhooks", {"limit": PAGE_SIZE}))
+    ids, unknown, ambiguous = resolve_webhook_refs(refs, webhooks)
+    problems = []
+    if unknown:
+        problems.append("no webhook has the name or id %s (create it first with "
+                        "scailabs.scaivault.scaivault_webhook)" % ", ".join(unknown))
+    if ambiguous:
+        problems.append("several webhooks are named %s (use their ids)" % ", ".join(ambiguous))
+    if problems:
+        raise PlanError("webhook_ids: " + "; ".join(problems))
+    return ids
+
+
+def check_attachable(client, paths):
+    """Raise PlanError naming the paths that hold no secret (batch metadata: no value is read)."""
+    _found, missing = client.batch_metadata(paths)
+    if missing:
+        codes = sorted(set(err.get("code") or "not found" for err in missing.values()))
+        raise PlanError("cannot attach %s: %s (write or migrate the secrets first)" % (
+            ", ".join(sorted(missing)), "; ".join(codes)))
 
 
 def apply(client, policy, name, changes, action, to_attach, to_detach):
     if policy is None:
-        policy = create_policy(client, name, changes)
+        policy = create_named(client, POLICIES, dict(changes, name=name), KIND)
     elif changes:
-        policy = client.request("PATCH", policy_path(policy["id"]), json_body=changes, idempotent=True).body or policy
+        policy = client.request("PATCH", item_path(POLICIES, policy["id"]), json_body=changes,
+                                idempotent=True).body or policy
     policy_id = policy["id"]
     if action:
-        client.request("POST", policy_path(policy_id, action), json_body={}, idempotent=True)
+        client.request("POST", item_path(POLICIES, policy_id, action), json_body={}, idempotent=True)
     for path in to_attach:
         # Attaching twice leaves one attachment: safe to resend.
-        client.request("POST", policy_path(policy_id, "secrets"), json_body={"secret_path": path}, idempotent=True,
-                       secret_path=path)
+        client.request("POST", item_path(POLICIES, policy_id, "secrets"), json_body={"secret_path": path},
+                       idempotent=True, secret_path=path)
     for path in to_detach:
-        try:
-            client.request("DELETE", policy_path(policy_id, "secrets", quote(path, safe="")), idempotent=True,
-                           secret_path=path)
-        except ScaiVaultError as exc:
-            if exc.status != 404:
-                raise
-    return client.request("GET", policy_path(policy_id)).body or policy
+        delete_if_present(client, item_path(POLICIES, policy_id, "secrets", quote(path, safe="")), secret_path=path)
+    return client.request("GET", item_path(POLICIES, policy_id)).body or policy
 
 
 def public_policy(policy, secrets_count):
-    keys = ("id", "name", "description", "interval", "interval_seconds", "grace_period", "warn_before",
-            "auto_generate", "secret_policy_id", "webhook_ids", "is_active", "secrets_count", "created_at")
-    view = dict((key, policy.get(key)) for key in keys if key in policy)
+    view = dict((key, policy.get(key)) for key in PUBLIC_FIELDS if key in policy)
     view.setdefault("secrets_count", secrets_count)
     return view
+
+
+def main():
+    run_module(run, argument_spec())
 
 
 if __name__ == "__main__":

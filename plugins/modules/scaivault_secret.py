@@ -12,6 +12,8 @@ DOCUMENTATION = r"""
 module: scaivault_secret
 short_description: Create, update or delete one ScaiVault secret, idempotently
 version_added: 0.1.0
+author:
+  - ScaiLabs (@scailabs)
 description:
   - Makes one ScaiVault secret hold the given data, type, metadata and options, or removes it.
   - Idempotent. O(data) is compared structurally with the stored value (key order and JSON
@@ -28,6 +30,23 @@ description:
     it blindly (that would create a duplicate version). It re-reads the secret and compares it with
     what it wrote; if the write was applied it reports success, if the version did not move it
     writes once more, and if someone else changed the secret meanwhile it fails and says so.
+extends_documentation_fragment:
+  - scailabs.scaivault.scaivault
+  - scailabs.scaivault.attributes.scaivault_group
+attributes:
+  check_mode:
+    description: Predicts the full outcome (the new version number and every field that changes) and writes nothing.
+    support: full
+    details:
+      - A soft-deleted path looks absent to every read, so check mode predicts a create where the real
+        run fails with C(409 secret_exists), and predicts no change for O(state=absent) with
+        O(permanent=true) where the real run purges the soft-deleted secret.
+  diff_mode:
+    description: Shows metadata, type, options and, for the data, key names with salted per-key fingerprints, never
+      values.
+    support: full
+    details:
+      - With O(compare=metadata_only) the stored data is not read, so the C(before) side has no data.
 options:
   path:
     description:
@@ -130,24 +149,6 @@ options:
         soft-deleted before, which frees the path for a new secret.
     type: bool
     default: false
-extends_documentation_fragment:
-  - scailabs.scaivault.scaivault
-  - scailabs.scaivault.attributes.scaivault_group
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-    details:
-      - Predicts the full outcome (the new version number and every field that changes) and writes nothing.
-      - A soft-deleted path looks absent to every read, so check mode predicts a create where the real
-        run fails with C(409 secret_exists), and predicts no change for O(state=absent) with
-        O(permanent=true) where the real run purges the soft-deleted secret.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: full
-    details:
-      - Shows metadata, type, options and, for the data, key names with salted per-key fingerprints, never values.
-      - With O(compare=metadata_only) the stored data is not read, so the C(before) side has no data.
 notes:
   - Scopes needed, O(state=present) with O(compare=full) C(secrets:read) and C(secrets:write);
     with O(compare=metadata_only) C(secrets:list) and C(secrets:write); O(state=absent) C(secrets:delete)
@@ -159,8 +160,6 @@ seealso:
   - module: scailabs.scaivault.scaivault_secret_info
   - plugin: scailabs.scaivault.secret
     plugin_type: lookup
-author:
-  - ScaiLabs (@scailabs)
 """
 
 EXAMPLES = r"""
@@ -327,14 +326,15 @@ diff:
            "after": {"version": 4, "data": {"secret_key": "sha256:9b2d4e6f8a1c3e5d"}}}
 """
 
-from ansible_collections.scailabs.scaivault.plugins.module_utils._fingerprint import new_salt
-from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import CollectionModule
-from ansible_collections.scailabs.scaivault.plugins.module_utils._paths import path_problems
-from ansible_collections.scailabs.scaivault.plugins.module_utils._scaivault_client import (
-    ScaiVaultError, ScaiVaultUnknownOutcome)
-from ansible_collections.scailabs.scaivault.plugins.module_utils._secret_state import (
-    COMPARE_CHOICES, OUTCOME_APPLIED, OUTCOME_NOT_APPLIED, OVERWRITE_CHOICES, SECRET_TYPES, SecretPlanError,
-    check_request, diff_view, metadata_of, options_view, plan_present, predicted_options, public_view, write_outcome)
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import (
+    PlanError, ScaiVaultError, ScaiVaultUnknownOutcome)
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.fingerprint import new_salt
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.paths import check_paths
+from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import run_module
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.secret import (
+    COMPARE_CHOICES, OUTCOME_APPLIED, OUTCOME_NOT_APPLIED, OVERWRITE_CHOICES, SECRET_TYPES, check_request, diff_view,
+    options_view, plan_present, predicted_options, public_view, write_outcome)
+from ansible_collections.scailabs.scaivault.plugins.module_utils._run.secret_reads import metadata_of
 
 
 def argument_spec():
@@ -354,6 +354,81 @@ def argument_spec():
         compare=dict(type="str", default="full", choices=list(COMPARE_CHOICES)),
         permanent=dict(type="bool", default=False),
     )
+
+
+def run(module):
+    path = module.params["path"]
+    state = module.params["state"]
+    try:
+        check_paths([path])
+        if state == "absent":
+            return absent(module, path, new_salt())
+        return present(module, path, new_salt())
+    except PlanError as exc:
+        module.fail(exc.describe(), **failure(module, path))
+    except ScaiVaultError as exc:
+        module.fail_from(exc, ("writing %s" if state == "present" else "deleting %s") % path, **failure(module, path))
+
+
+def failure(module, path):
+    """What a failed task still returns: the path, and the requests made once a client was built."""
+    calls = module.api_calls()
+    return dict(path=path, api_calls=calls) if calls else dict(path=path)
+
+
+def present(module, path, salt):
+    params = module.params
+    compare = params["compare"]
+    request = dict(data=params["data"], secret_type=params["secret_type"], metadata=params["metadata"],
+                   purge_tags=params["purge_tags"], options=params["options"], overwrite=params["overwrite"],
+                   compare=compare)
+    check_request(path, **request)
+    client = module.scaivault
+    current = read_current(module, client, path, compare)
+    plan = plan_present(path, current, **request)
+
+    after = plan.after
+    if plan.changed and not module.check_mode:
+        written = write(module, client, path, plan, compare)
+        after = dict(plan.after)
+        after.update(public_view(written))
+    after_options = options_view(after) if (plan.changed and not module.check_mode) else predicted_options(plan, current)
+
+    result = dict(
+        changed=plan.changed, path=path, state="present", exists=True, previous_version=plan.previous_version,
+        version=after.get("version"), secret_type=after.get("secret_type"), metadata=after.get("metadata") or {},
+        options=after_options, created_at=after.get("created_at"), updated_at=after.get("updated_at"),
+        expires_at=after.get("expires_at"), rotation_policy_id=after.get("rotation_policy_id"),
+        changed_fields=plan.changed_fields, data_compared=plan.data_compared, api_calls=module.api_calls())
+    if module.diff_mode:
+        after_data = plan.body["data"] if plan.changed else (current or {}).get("data")
+        if not plan.changed and not plan.data_compared:
+            after_data = None
+        result["diff"] = dict(
+            before=diff_view(current, salt) if current else {},
+            after=diff_view(after, salt, data=after_data, options=after_options))
+    return result
+
+
+def absent(module, path, salt):
+    client = module.scaivault
+    permanent = module.params["permanent"]
+    before = None
+    seen = False
+    if module.check_mode or module.diff_mode:
+        try:
+            before = read_metadata(client, path)
+            seen = True
+        except ScaiVaultError as exc:
+            if module.check_mode:
+                module.fail_from(exc, "check mode reads %s to tell whether it exists (that needs secrets:list)" % path)
+    changed = before is not None if module.check_mode else client.delete_secret(path, permanent=permanent)
+    result = dict(changed=changed, path=path, state="absent", exists=False, permanent=permanent,
+                  previous_version=(before or {}).get("version"), changed_fields=["deleted"] if changed else [],
+                  api_calls=module.api_calls())
+    if module.diff_mode and seen:
+        result["diff"] = dict(before=diff_view(before, salt) if before else {}, after={})
+    return result
 
 
 def read_metadata(client, path):
@@ -411,89 +486,8 @@ def write(module, client, path, plan, compare):
         path=path, previous_version=previous, changed_fields=plan.changed_fields, api_calls=module.api_calls())
 
 
-def run_present(module, path, salt):
-    params = module.params
-    compare = params["compare"]
-    request = dict(data=params["data"], secret_type=params["secret_type"], metadata=params["metadata"],
-                   purge_tags=params["purge_tags"], options=params["options"], overwrite=params["overwrite"],
-                   compare=compare)
-    try:
-        check_request(path, **request)
-    except SecretPlanError as exc:
-        module.fail(str(exc), path=path)
-    client = module.scaivault
-    current = read_current(module, client, path, compare)
-    try:
-        plan = plan_present(path, current, **request)
-    except SecretPlanError as exc:
-        module.fail(str(exc), path=path, api_calls=module.api_calls())
-
-    after = plan.after
-    if plan.changed and not module.check_mode:
-        written = write(module, client, path, plan, compare)
-        after = dict(plan.after)
-        after.update(public_view(written))
-    after_options = options_view(after) if (plan.changed and not module.check_mode) else predicted_options(plan, current)
-
-    result = dict(
-        changed=plan.changed, path=path, state="present", exists=True, previous_version=plan.previous_version,
-        version=after.get("version"), secret_type=after.get("secret_type"), metadata=after.get("metadata") or {},
-        options=after_options, created_at=after.get("created_at"), updated_at=after.get("updated_at"),
-        expires_at=after.get("expires_at"), rotation_policy_id=after.get("rotation_policy_id"),
-        changed_fields=plan.changed_fields, data_compared=plan.data_compared, api_calls=module.api_calls())
-    if module.diff_mode:
-        after_data = plan.body["data"] if plan.changed else (current or {}).get("data")
-        if not plan.changed and not plan.data_compared:
-            after_data = None
-        result["diff"] = dict(
-            before=diff_view(current, salt) if current else {},
-            after=diff_view(after, salt, data=after_data, options=after_options))
-    module.exit(**result)
-
-
-def run_absent(module, path, salt):
-    client = module.scaivault
-    permanent = module.params["permanent"]
-    before = None
-    seen = False
-    if module.check_mode or module.diff_mode:
-        try:
-            before = read_metadata(client, path)
-            seen = True
-        except ScaiVaultError as exc:
-            if module.check_mode:
-                module.fail_from(exc, "check mode reads %s to tell whether it exists (that needs secrets:list)" % path)
-    if module.check_mode:
-        changed = before is not None
-    else:
-        try:
-            changed = client.delete_secret(path, permanent=permanent)
-        except ScaiVaultError as exc:
-            module.fail_from(exc, "deleting %s" % path, path=path, api_calls=module.api_calls())
-    result = dict(changed=changed, path=path, state="absent", exists=False, permanent=permanent,
-                  previous_version=(before or {}).get("version"), changed_fields=["deleted"] if changed else [],
-                  api_calls=module.api_calls())
-    if module.diff_mode and seen:
-        result["diff"] = dict(before=diff_view(before, salt) if before else {}, after={})
-    module.exit(**result)
-
-
 def main():
-    module = CollectionModule(argument_spec(), supports_check_mode=True)
-    path = module.params["path"]
-    problems = path_problems(path)
-    if problems:
-        module.fail("invalid ScaiVault path %r: %s. Paths use lowercase a-z 0-9 - _ /, at most 10 segments and "
-                    "512 characters, with no leading, trailing or double slash" % (path, "; ".join(problems)), path=path)
-    salt = new_salt()
-    try:
-        if module.params["state"] == "absent":
-            run_absent(module, path, salt)
-        else:
-            run_present(module, path, salt)
-    except ScaiVaultError as exc:
-        action = "writing %s" % path if module.params["state"] == "present" else "deleting %s" % path
-        module.fail_from(exc, action, path=path, api_calls=module.api_calls())
+    run_module(run, argument_spec())
 
 
 if __name__ == "__main__":

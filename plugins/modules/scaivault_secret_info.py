@@ -12,6 +12,8 @@ DOCUMENTATION = r"""
 module: scaivault_secret_info
 short_description: Metadata of ScaiVault secrets, never their values
 version_added: 0.1.0
+author:
+  - ScaiLabs (@scailabs)
 description:
   - Returns the metadata of one secret (O(path)), of a list of secrets (O(paths)), or of every
     secret under a prefix (O(prefix)), that is version, type, description, tags, owner, custom metadata,
@@ -21,6 +23,16 @@ description:
     O(prefix) follows the cursor-paginated listing.
   - A single O(path) that does not exist is not a failure; RV(exists) is V(false).
   - Read-only; runs the same in check mode.
+extends_documentation_fragment:
+  - scailabs.scaivault.scaivault
+  - scailabs.scaivault.attributes.scaivault_group
+attributes:
+  check_mode:
+    description: Read-only; check mode changes nothing about what it does.
+    support: full
+  diff_mode:
+    description: Reads only, so there is never a difference to show.
+    support: N/A
 options:
   path:
     description:
@@ -44,20 +56,6 @@ options:
       - Secrets per listing request with O(prefix) (1 to 1000). Every page is read.
     type: int
     default: 1000
-extends_documentation_fragment:
-  - scailabs.scaivault.scaivault
-  - scailabs.scaivault.attributes.scaivault_group
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-    details:
-      - Read-only; check mode changes nothing about what it does.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: N/A
-    details:
-      - Reads only, so there is never a difference to show.
 notes:
   - Needs the C(secrets:list) scope (never C(secrets:read)).
   - Soft-deleted secrets look absent; their paths still cannot be written until they are purged
@@ -67,8 +65,6 @@ seealso:
   - module: scailabs.scaivault.scaivault_secret
   - plugin: scailabs.scaivault.secret
     plugin_type: lookup
-author:
-  - ScaiLabs (@scailabs)
 """
 
 EXAMPLES = r"""
@@ -188,60 +184,70 @@ api_calls:
   sample: {"scaivault": {"POST batch_metadata": 1, "total": 1, "retries": 0, "rate_limited": 0}}
 """
 
-from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import CollectionModule
-from ansible_collections.scailabs.scaivault.plugins.module_utils._paths import path_problems
-from ansible_collections.scailabs.scaivault.plugins.module_utils._scaivault_client import ScaiVaultError
-from ansible_collections.scailabs.scaivault.plugins.module_utils._secret_state import metadata_of, public_view
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import PlanError, ScaiVaultError
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.paths import PATH_RULES, check_paths, path_problems
+from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import run_module
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.secret import public_view
+from ansible_collections.scailabs.scaivault.plugins.module_utils._run.secret_reads import metadata_of
+
+MAX_PAGE_SIZE = 1000
 
 
-def prefix_problems(prefix):
+def argument_spec():
+    return dict(
+        path=dict(type="str"),
+        paths=dict(type="list", elements="str"),
+        prefix=dict(type="str"),
+        page_size=dict(type="int", default=MAX_PAGE_SIZE),
+    )
+
+
+def run(module):
+    if module.params["prefix"] is not None:
+        return under_prefix(module, module.params["prefix"])
+    return by_path(module)
+
+
+def check_prefix(prefix):
     """A prefix follows the path rules, except that it may end with '/' (or be empty)."""
     if prefix == "":
-        return []
-    return path_problems(prefix[:-1] if prefix.endswith("/") and len(prefix) > 1 else prefix)
+        return
+    problems = path_problems(prefix[:-1] if prefix.endswith("/") and len(prefix) > 1 else prefix)
+    if problems:
+        raise PlanError("invalid prefix %r, nothing was sent: %s. %s; a prefix may also end with '/' or be empty"
+                        % (prefix, "; ".join(problems), PATH_RULES))
+
+
+def under_prefix(module, prefix):
+    page_size = module.params["page_size"]
+    check_prefix(prefix)
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise PlanError("page_size must be between 1 and %d, got %d" % (MAX_PAGE_SIZE, page_size))
+    try:
+        secrets = [public_view(item) for item in module.scaivault.list_secrets(prefix=prefix or None, limit=page_size)]
+    except ScaiVaultError as exc:
+        module.fail_from(exc, "listing secrets under %r" % prefix, api_calls=module.api_calls())
+    return dict(changed=False, secrets=secrets, count=len(secrets), api_calls=module.api_calls())
+
+
+def by_path(module):
+    path = module.params["path"]
+    wanted = check_paths([path] if path is not None else list(module.params["paths"]))
+    if not wanted:
+        return dict(changed=False, secrets=[], missing=[], count=0, api_calls={})
+    try:
+        secrets, missing = metadata_of(module.scaivault, wanted)
+    except ScaiVaultError as exc:
+        module.fail_from(exc, "reading metadata", api_calls=module.api_calls())
+    result = dict(changed=False, missing=missing, secrets=secrets, count=len(secrets), api_calls=module.api_calls())
+    if path is not None:
+        result.update(exists=bool(secrets), secret=secrets[0] if secrets else {})
+    return result
 
 
 def main():
-    module = CollectionModule(
-        dict(path=dict(type="str"), paths=dict(type="list", elements="str"), prefix=dict(type="str"),
-             page_size=dict(type="int", default=1000)),
-        supports_check_mode=True,
-        mutually_exclusive=[("path", "paths", "prefix")],
-        required_one_of=[("path", "paths", "prefix")],
-    )
-    params = module.params
-    if params["prefix"] is not None:
-        problems = prefix_problems(params["prefix"])
-        if problems:
-            module.fail("invalid prefix %r: %s" % (params["prefix"], "; ".join(problems)))
-        if not 1 <= params["page_size"] <= 1000:
-            module.fail("page_size must be between 1 and 1000, got %d" % params["page_size"])
-    else:
-        wanted = [params["path"]] if params["path"] is not None else list(params["paths"])
-        bad = [(path, path_problems(path)) for path in wanted if path_problems(path)]
-        if bad:
-            module.fail("invalid ScaiVault path(s), nothing was requested: %s" % "; ".join(
-                "%r %s" % (path, ", ".join(problems)) for path, problems in bad))
-        if not wanted:
-            module.exit(changed=False, secrets=[], missing=[], count=0, api_calls={})
-
-    client = module.scaivault
-    result = dict(changed=False)
-    try:
-        if params["prefix"] is not None:
-            secrets = [public_view(item) for item in client.list_secrets(prefix=params["prefix"] or None,
-                                                                         limit=params["page_size"])]
-        else:
-            secrets, missing = metadata_of(client, wanted)
-            result["missing"] = missing
-            if params["path"] is not None:
-                result["exists"] = bool(secrets)
-                result["secret"] = secrets[0] if secrets else {}
-    except ScaiVaultError as exc:
-        what = "listing secrets under %r" % params["prefix"] if params["prefix"] is not None else "reading metadata"
-        module.fail_from(exc, what, api_calls=module.api_calls())
-    result.update(secrets=secrets, count=len(secrets), api_calls=module.api_calls())
-    module.exit(**result)
+    run_module(run, argument_spec(), mutually_exclusive=[("path", "paths", "prefix")],
+               required_one_of=[("path", "paths", "prefix")])
 
 
 if __name__ == "__main__":

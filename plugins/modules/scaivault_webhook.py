@@ -12,6 +12,8 @@ DOCUMENTATION = r"""
 module: scaivault_webhook
 short_description: Manage a ScaiVault webhook (URL, events, filters, signing secret)
 version_added: 0.1.0
+author:
+  - ScaiLabs platform engineering (@scailabs)
 description:
   - Creates, updates or deletes a ScaiVault webhook, identified by its O(name).
   - ScaiVault POSTs each matching event to the webhook's URL, signed with the webhook's secret in
@@ -22,8 +24,6 @@ description:
   - The signing secret is write-only in ScaiVault (never returned), so it cannot be compared; see
     O(update_secret) for how the module stays idempotent.
   - Needs a token with the C(admin) scope.
-author:
-  - ScaiLabs platform engineering (@scailabs)
 extends_documentation_fragment:
   - scailabs.scaivault.scaivault
   - scailabs.scaivault.attributes.scaivault_group
@@ -179,70 +179,62 @@ secret_sent:
   type: bool
 """
 
-from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import CollectionModule
-from ansible_collections.scailabs.scaivault.plugins.module_utils._scaivault_client import (
-    ScaiVaultError, ScaiVaultUnknownOutcome)
-from ansible_collections.scailabs.scaivault.plugins.module_utils._webhook_plan import (
-    UPDATE_SECRET_CHOICES, find_by_name, send_secret, webhook_changes, webhook_view)
-
-try:
-    from urllib.parse import quote
-except ImportError:  # pragma: no cover
-    from urllib import quote  # type: ignore
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import PlanError, ScaiVaultError
+from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import run_module
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.secret import SECRET_TYPES
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.webhook import (
+    UPDATE_SECRET_CHOICES, send_secret, webhook_changes, webhook_view)
+from ansible_collections.scailabs.scaivault.plugins.module_utils._run.resources import (
+    create_named, delete_if_present, find_named, item_path)
 
 WEBHOOKS = "/webhooks"
 
 
-def find_webhook(client, name):
-    return find_by_name(list(client.paginate(WEBHOOKS, {"limit": 1000})), name, "webhook")
-
-
-def main():
-    argument_spec = dict(
+def argument_spec():
+    return dict(
         name=dict(type="str", required=True),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         webhook_url=dict(type="str"),
         events=dict(type="list", elements="str"),
         filters=dict(type="dict", options=dict(
             path_prefix=dict(type="str"),
-            secret_type=dict(type="str", choices=["kv", "json", "certificate", "ssh_key", "api_key"]),
+            secret_type=dict(type="str", choices=list(SECRET_TYPES)),
             tags=dict(type="list", elements="str"),
         )),
         enabled=dict(type="bool"),
         secret=dict(type="str", no_log=True),
         update_secret=dict(type="str", default="on_create", choices=list(UPDATE_SECRET_CHOICES)),
     )
-    module = CollectionModule(argument_spec)
+
+
+def run(module):
     name = module.params["name"]
     try:
-        run(module, module.params, name)
+        webhook = find_named(module.scaivault, WEBHOOKS, name, "webhook")
+        if module.params["state"] == "absent":
+            return absent(module, webhook)
+        return present(module, name, webhook)
     except ScaiVaultError as exc:
         module.fail_from(exc, "webhook %s" % name)
 
 
-def run(module, params, name):
-    client = module.scaivault
-    webhook = find_webhook(client, name)
-    check = module.check_mode
+def absent(module, webhook):
+    if webhook and not module.check_mode:
+        delete_if_present(module.scaivault, item_path(WEBHOOKS, webhook["id"]))
+    result = dict(changed=webhook is not None, webhook={}, changed_fields=[], secret_sent=False)
+    if module.diff_mode:
+        result["diff"] = {"before": webhook_view(webhook), "after": {}}
+    return result
 
-    if params["state"] == "absent":
-        if webhook and not check:
-            try:
-                client.request("DELETE", "%s/%s" % (WEBHOOKS, quote(webhook["id"], safe="")), idempotent=True)
-            except ScaiVaultError as exc:
-                if exc.status != 404:
-                    raise
-        result = dict(changed=webhook is not None, webhook={}, changed_fields=[], secret_sent=False)
-        if module.diff_mode:
-            result["diff"] = {"before": webhook_view(webhook), "after": {}}
-        module.exit(**result)
 
+def present(module, name, webhook):
+    params = module.params
     if webhook is None:
         missing = [option for option in ("webhook_url", "events", "secret") if not params[option]]
         if missing:
-            module.fail("webhook %s does not exist; to create it, set %s" % (name, ", ".join(missing)))
+            raise PlanError("webhook %s does not exist; to create it, set %s" % (name, ", ".join(missing)))
     if params["webhook_url"] is not None and not params["webhook_url"].startswith(("https://", "http://")):
-        module.fail("webhook %s: webhook_url %r must start with https://" % (name, params["webhook_url"]))
+        raise PlanError("webhook %s: webhook_url %r must start with https://" % (name, params["webhook_url"]))
 
     changes = webhook_changes(webhook, url=params["webhook_url"], events=params["events"], filters=params["filters"],
                               enabled=params["enabled"])
@@ -250,7 +242,7 @@ def run(module, params, name):
     changed = webhook is None or bool(changes) or with_secret
     changed_fields = sorted(changes) + (["secret"] if with_secret else [])
 
-    if not changed or check:
+    if not changed or module.check_mode:
         after = dict(webhook or {"name": name, "enabled": True})
         after.update(changes)
     else:
@@ -258,11 +250,10 @@ def run(module, params, name):
         if with_secret:
             body["secret"] = params["secret"]
         if webhook is None:
-            body["name"] = name
-            after = create_webhook(client, name, body)
+            after = create_named(module.scaivault, WEBHOOKS, dict(body, name=name), "webhook")
         else:
-            after = client.request("PATCH", "%s/%s" % (WEBHOOKS, quote(webhook["id"], safe="")), json_body=body,
-                                   idempotent=True).body or {}
+            after = module.scaivault.request("PATCH", item_path(WEBHOOKS, webhook["id"]), json_body=body,
+                                             idempotent=True).body or {}
 
     result = dict(changed=changed, webhook=webhook_view(after), changed_fields=changed_fields, secret_sent=with_secret)
     if module.diff_mode:
@@ -271,18 +262,11 @@ def run(module, params, name):
             # Says that the secret changes without saying anything about it.
             after_view["secret"] = "(new secret sent)"
         result["diff"] = {"before": webhook_view(webhook), "after": after_view}
-    module.exit(**result)
+    return result
 
 
-def create_webhook(client, name, body):
-    try:
-        return client.request("POST", WEBHOOKS, json_body=body, idempotent=False).body or {}
-    except ScaiVaultUnknownOutcome:
-        # No idempotency key: look the webhook up by name instead of posting again.
-        found = find_webhook(client, name)
-        if found is None:
-            raise
-        return found
+def main():
+    run_module(run, argument_spec())
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@
 Starts its own servers (tests/harness/servers.py: dev server + moto ASM stand-in, loopback only),
 seeds moto, runs every scenario, and prints a Markdown table that is also written to
 reports/bench.md (and the raw figures to reports/bench.json). Not a timed test: nothing fails
-on a slow machine; the targets of issue 6 are printed next to the figures.
+on a slow machine; the performance targets are printed next to the figures.
 
 Scenarios (see tests/bench/README.md):
   migrate-N       asm_migrate through ansible-playbook, one region, N secrets; first run into an

@@ -85,7 +85,7 @@ class ServerError(RuntimeError):
 
 
 class DevServerMissing(ServerError):
-    """tests/devserver/server.py does not exist (yet)."""
+    """tests/devserver/server.py is missing: every suite that starts servers fails with this."""
 
 
 # -- collection layout -------------------------------------------------------------------------
@@ -335,8 +335,7 @@ class Servers:
 
     def __init__(self, state_dir=None, token: str | None = None, dev_port: int = 0, asm_port: int = 0,
                  python: str | None = None, detach: bool = False, verbose: bool = False,
-                 start_dev: bool = True, dev_args=(), tls_cert=None, tls_key=None, tokens_file=None,
-                 require_dev: bool = False) -> None:
+                 start_dev: bool = True, dev_args=(), tls_cert=None, tls_key=None, tokens_file=None) -> None:
         self.state_dir = Path(state_dir) if state_dir else Path(tempfile.mkdtemp(prefix="scaivault-servers-"))
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.data_dir = self.state_dir / "devserver-data"
@@ -345,13 +344,11 @@ class Servers:
         self.detach = detach
         self.verbose = verbose
         self.want_dev = start_dev
-        self.require_dev = require_dev
         self.dev_args = list(dev_args)
         self.tls = (str(tls_cert), str(tls_key)) if tls_cert and tls_key else None
         self.tokens_file = tokens_file
         self._dev_port_wanted = dev_port
         self._asm_port_wanted = asm_port
-        self.dev_missing_reason: str | None = None
         base_env = strip_env(os.environ)
         base_env.update(DUMMY_AWS_ENV)
         base_env["NO_PROXY"] = base_env["no_proxy"] = LOOPBACK_NO_PROXY
@@ -384,10 +381,8 @@ class Servers:
     def start_dev(self, port: int | None = None, timeout: float = 60.0) -> None:
         """Start (or start again) the dev server; ``port`` None = the port it had before."""
         if not DEVSERVER_SCRIPT.exists():
-            self.dev_missing_reason = "%s does not exist yet" % DEVSERVER_SCRIPT.relative_to(REPO_ROOT)
-            if self.require_dev:
-                raise DevServerMissing(self.dev_missing_reason)
-            return
+            raise DevServerMissing("%s does not exist: the ScaiVault dev server is part of this repository "
+                                   "(git checkout -- tests/devserver)" % DEVSERVER_SCRIPT.relative_to(REPO_ROOT))
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if port is None:
             port = self.dev.port if self.dev and self.dev.port else 0
@@ -408,7 +403,7 @@ class Servers:
     def restart_dev(self, hard: bool = True, timeout: float = 60.0) -> None:
         """Crash (kill -9, or SIGTERM with hard=False) and restart on the SAME port and data dir."""
         if not self.dev:
-            raise DevServerMissing(self.dev_missing_reason or "dev server not started")
+            raise ServerError("dev server not started (Servers(start_dev=False))")
         port = self.dev.port
         if hard:
             self.dev.kill()
@@ -445,12 +440,13 @@ class Servers:
     # -- where things are ----------------------------------------------------------------------
     @property
     def dev_available(self) -> bool:
+        """False only for Servers(start_dev=False); a missing dev server script fails start()."""
         return self.dev is not None
 
     @property
     def scaivault_url(self) -> str:
         if not self.dev:
-            raise DevServerMissing(self.dev_missing_reason or "dev server not started")
+            raise ServerError("dev server not started (Servers(start_dev=False))")
         return "%s://%s:%d" % ("https" if self.tls else "http", HOST, self.dev.port)
 
     @property
@@ -487,7 +483,6 @@ class Servers:
             "asm_server_port": self.asm.port,
             "data_dir": str(self.data_dir),
             "state_dir": str(self.state_dir),
-            "devserver_missing": self.dev_missing_reason,
         }
 
     # -- control calls -------------------------------------------------------------------------
@@ -623,10 +618,7 @@ def cmd_up(args) -> int:
     os.chmod(env_path, 0o600)  # holds the dev token
     info = srv.describe()
     (state_dir / "servers.json").write_text(json.dumps(info, indent=2) + "\n")
-    if srv.dev:
-        print("ScaiVault dev server  %s  (pid %d, data %s)" % (srv.scaivault_url, srv.dev.pid, srv.data_dir))
-    else:
-        print("ScaiVault dev server  NOT started: %s" % srv.dev_missing_reason)
+    print("ScaiVault dev server  %s  (pid %d, data %s)" % (srv.scaivault_url, srv.dev.pid, srv.data_dir))
     print("ASM stand-in (moto)   %s  (pid %d)" % (srv.asm_url, srv.asm.pid))
     print("logs: %s/*.log    env: source %s" % (state_dir, env_path))
     print("stop: python tests/harness/servers.py down --state-dir %s  (make dev-down for .dev)" % state_dir)

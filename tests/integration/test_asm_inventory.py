@@ -25,7 +25,7 @@ from integration.asm_seed import ACCOUNT, KMS_KEY_ARN, PRIMARY, SECONDARY, VALUE
 from integration.playbook_runner import run_module
 
 BULK = 210
-# The issue's own example uses JMESPath's legacy `literal` syntax, which the AWS CLI accepts too.
+# The module's EXAMPLES query uses JMESPath's legacy `literal` syntax, which the AWS CLI accepts too.
 pytestmark = pytest.mark.filterwarnings("ignore:deprecated string literal syntax:PendingDeprecationWarning")
 MODULE = "asm_inventory"
 AWSCLI_VENV = Path(os.environ.get("SCAIVAULT_AWSCLI_VENV",
@@ -335,7 +335,7 @@ ENVIRONMENT_QUERY = "SecretList[*].[Name,Description,Tags[?Key==`environment`].V
 # CLI start (~1.5 s) per scope instead of one per expression, and the same hash to the module.
 SCOPES = {
     "primary-all": (PRIMARY, None, True, {
-        "issue-example-all-pages": ENVIRONMENT_QUERY,
+        "docs-example-all-pages": ENVIRONMENT_QUERY,
         "count-across-pages": "length(SecretList[?starts_with(Name, 'bulk/')])",
         "tag-filter-across-pages": "SecretList[?Tags[?Key=='environment' && Value=='production']].Name | sort(@)",
         "last-page": "SecretList[200:]",
@@ -344,7 +344,7 @@ SCOPES = {
                               "next: NextRotationDate, kms: KmsKeyId, versions: SecretVersionsToStages}",
     }),
     "primary-prod": (PRIMARY, [{"key": "name", "values": ["prod/"]}], False, {
-        "issue-example-prod": ENVIRONMENT_QUERY,
+        "docs-example-prod": ENVIRONMENT_QUERY,
         "whole-response": "@",
     }),
     "primary-negated-tag": (PRIMARY, [{"key": "tag-key", "values": ["environment"]},
@@ -405,6 +405,6 @@ def test_query_equals_the_aws_cli(query_answers, scope, case):
 def test_query_sizes_prove_several_pages(query_answers, seeded):
     expected, _actual = query_answers["primary-all"]
     assert expected["count-across-pages"] == BULK
-    assert len(expected["issue-example-all-pages"]) == len(seeded.names(PRIMARY)) + BULK > 200
+    assert len(expected["docs-example-all-pages"]) == len(seeded.names(PRIMARY)) + BULK > 200
     # ISO 8601 text, as the CLI prints with cli_timestamp_format = iso8601 (not epoch numbers).
     assert all(isinstance(row["created"], str) and "T" in row["created"] for row in expected["dates-and-rotation"])

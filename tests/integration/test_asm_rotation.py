@@ -209,7 +209,7 @@ def test_bad_options_and_unknown_names_fail_with_the_fix(rotation, clean_servers
              "mutually exclusive"),
             (dict(names=[DB], state="enabled", rotation_lambda_arn=mix["lambda_arns"][SECONDARY]),
              "in the secret's own region"),
-            (dict(state="disabled"), "one of the following is required: names, filters"),
+            (dict(state="disabled"), "one of the following is required: names, prefixes, filters"),
             (dict(names=[DB], state="enabled", duration="3h"), "duration needs a schedule_expression")):
         res = rotation(expect_failure=True, **args)
         assert text in res.result["msg"], res.result["msg"]

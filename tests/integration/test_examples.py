@@ -56,7 +56,6 @@ class ExampleHook:
     env: dict = field(default_factory=dict)
     pre_tasks: list = field(default_factory=list)
     check: Optional[Callable[[ExampleContext, PlaybookResult], None]] = None
-    skip: Optional[str] = None
 
 
 # -- hooks -------------------------------------------------------------------------------------------
@@ -121,6 +120,7 @@ def plugins():
         for path in sorted(folder.glob("*.py")):
             if not path.name.startswith("_"):
                 found.append(pytest.param(kind, path, id="%s/%s" % (kind, path.stem)))
+    assert found, "no plugin files in %s" % ", ".join(str(folder) for folder in PLUGIN_DIRS.values())
     return found
 
 
@@ -128,8 +128,6 @@ def plugins():
 def test_examples_run(kind, path, dev_server, scaivault_http, asm_client_factory, tmp_path):
     key = path.stem if kind == "module" else "%s/%s" % (kind, path.stem)
     hook = HOOKS.get(key, ExampleHook())
-    if hook.skip:
-        pytest.skip(hook.skip)
     examples = load_examples(path)
     assert examples, "%s has no EXAMPLES" % path.name
     ctx = ExampleContext(dev_server, scaivault_http, Vault(scaivault_http, dev_server), asm_client_factory, tmp_path)

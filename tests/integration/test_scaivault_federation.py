@@ -18,7 +18,9 @@ import json
 import httpx
 import pytest
 
-from ansible_collections.scailabs.scaivault.plugins.module_utils._encoding import decode_to_asm, values_equal
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.encoding import values_equal
+
+from asm_roundtrip import decode_to_asm
 from integration.leakscan import assert_no_leak
 
 FED = "scaivault_federation"

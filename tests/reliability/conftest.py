@@ -2,7 +2,7 @@
 # Copyright: Contributors to the scailabs.scaivault collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Reliability suite (issue 8): shared helpers and the figures hook.
+"""Reliability suite: shared helpers and the figures hook.
 
 The controller (or the only process without xdist) notes when the session started; at the end
 it prints the figures recorded since then (tests/reliability/figures.py) and writes

@@ -2,7 +2,7 @@
 # Copyright: Contributors to the scailabs.scaivault collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Bad input (issue 8): one row per case, each must give a clear message naming what is wrong
+"""Bad input (reliability suite): one row per case, each must give a clear message naming what is wrong
 and how to fix it, before or without partial writes.
 
 A row: (id, setup, module, args, expect, writes)

@@ -2,7 +2,7 @@
 # Copyright: Contributors to the scailabs.scaivault collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Check mode proof (issue 8): the whole runbook in --check writes nothing on either side.
+"""Check mode proof (reliability suite): the whole runbook in --check writes nothing on either side.
 
 The demo-sized estate (tests/demo/seed_demo.py, ~60 secrets, two regions) through
 * playbooks/migrate.yml --check --diff on an empty ScaiVault (everything would be created),
@@ -43,8 +43,7 @@ def asm_mutations(calls):
 @pytest.fixture
 def estate(dev_server, tmp_path):
     for name in ("migrate.yml", "demo.yml"):
-        if not (PLAYBOOKS / name).exists():
-            pytest.skip("playbooks/%s does not exist yet" % name)
+        assert (PLAYBOOKS / name).exists(), "playbooks/%s does not exist" % name
     seeded = seed_demo(dev_server.asm_url)
     env = dict(dev_server.env, DEMO_WEBHOOK_SECRET="whsec-check-mode-0123456789abcdef")
     extra = {"scaivault_report_dir": str(tmp_path / "reports"), "scaivault_batch_size": 20}

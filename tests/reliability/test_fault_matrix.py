@@ -2,11 +2,11 @@
 # Copyright: Contributors to the scailabs.scaivault collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Fault matrix (issue 8): a bulk asm_migrate of N secrets in one region under each fault.
+"""Fault matrix (reliability suite): a bulk asm_migrate of N secrets in one region under each fault.
 
 Every case must end, after at most ONE re-run, with
 * every ASM secret present in ScaiVault with bit-identical content - the stored data decoded with
-  the recorded format (_encoding.decode_to_asm) equals what boto3 reads from ASM out of band;
+  the recorded format (tests/asm_roundtrip.decode_to_asm) equals what boto3 reads from ASM out of band;
 * version 1 on every target (one ASM version each: no duplicate versions), checked on the dev
   server with batch metadata, and metadata.source.version_id = ASM's VersionId;
 * a report (report_path JSON) of the final run that lists every secret exactly once with a
@@ -34,7 +34,9 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.scailabs.scaivault.plugins.module_utils._encoding import decode_to_asm, values_equal
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.encoding import values_equal
+
+from asm_roundtrip import decode_to_asm
 from integration.asm_seed import _session
 from integration.playbook_runner import COLLECTION, _module_payload, _parse_module_output, build_env, coll_root
 from reliability import figures
@@ -99,8 +101,6 @@ def seed(asm_url, n):
 @pytest.fixture(scope="module")
 def seeded(servers):
     """The N secrets in moto, created once for the whole matrix (cases reset only the dev server)."""
-    if not servers.dev_available:
-        pytest.skip(servers.dev_missing_reason)
     if not servers.dev.alive():
         servers.start_dev()
     servers.reset_all()

@@ -62,21 +62,3 @@ def test_attribute_fragments_match_runtime_groups():
         fragment = yaml.safe_load(getattr(ModuleDocFragment, group.upper() + "_GROUP"))
         membership = fragment["attributes"]["action_group"]["membership"]
         assert membership == ["scailabs.scaivault.all", "scailabs.scaivault.%s" % group]
-
-
-def test_version_constant_matches_galaxy():
-    with open(os.path.join(ROOT, "galaxy.yml")) as handle:
-        galaxy = yaml.safe_load(handle)
-    from ansible_collections.scailabs.scaivault.plugins.module_utils._version import COLLECTION_VERSION
-    assert COLLECTION_VERSION == galaxy["version"]
-
-
-def test_naming_policy_docs_describe_every_policy_the_code_has():
-    from ansible_collections.scailabs.scaivault.plugins.doc_fragments.naming import ModuleDocFragment
-    from ansible_collections.scailabs.scaivault.plugins.module_utils._paths import NAMING_POLICIES
-    option = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]["naming_policy"]
-    assert option["choices"] == list(NAMING_POLICIES)
-    text = " ".join(option["description"])
-    for policy in NAMING_POLICIES:
-        assert "C(%s)" % policy in text
-    assert "collision" in text

@@ -1,0 +1,158 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the scailabs.scaivault collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Report files (JSON for machines and AWX artifacts, Markdown for people), written atomically.
+
+A reader never sees a half-written report: the text goes to a temporary file in the same
+directory, which then replaces the target in one rename. A report whose content has not
+changed is not rewritten (its mtime stays), so a scheduled job that finds nothing new
+leaves the files alone. JSON is rendered deterministically (sorted keys, two-space
+indent, trailing newline), so the same data always gives the same bytes.
+
+Reports carry names, paths, versions and fingerprints: never secret values. Callers
+are responsible for what they put in.
+
+Private to this collection: no API promise.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import json
+import os
+import tempfile
+
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import CollectionError
+
+REPORT_FORMATS = ("json", "markdown")
+
+
+class ReportError(CollectionError):
+    """A report file that cannot be written; the message names the file and the fix."""
+
+
+def _json_default(value):
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    if isinstance(value, bytes):
+        raise TypeError("refusing to put raw bytes in a report")
+    raise TypeError("%s is not JSON serializable" % type(value).__name__)
+
+
+def render_json(data):
+    """The JSON text of a report: sorted keys, 2-space indent, ASCII-safe, newline at the end."""
+    return json.dumps(data, sort_keys=True, indent=2, default=_json_default) + "\n"
+
+
+def markdown_escape(value):
+    """One table cell: None -> '', pipes escaped, line breaks turned into spaces."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        value = "yes" if value else "no"
+    text = str(value)
+    text = text.replace("\\", "\\\\").replace("|", "\\|")
+    return " ".join(text.split())
+
+
+def markdown_table(headers, rows):
+    """A GitHub-flavoured Markdown table; every cell goes through markdown_escape."""
+    lines = ["| " + " | ".join(markdown_escape(h) for h in headers) + " |",
+             "|" + "|".join("---" for _h in headers) + "|"]
+    for row in rows:
+        cells = [markdown_escape(cell) for cell in row]
+        if len(cells) != len(headers):
+            raise ValueError("a table row has %d cells for %d headers" % (len(cells), len(headers)))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _current_umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_text_atomic(path, text, mode=None):
+    """Write text (UTF-8) to path atomically; return False (and touch nothing) if it already holds it.
+
+    The parent directory is created when missing. The new file gets ``mode`` when given,
+    else the mode of the file it replaces, else 0666 minus the umask (what ``open()`` gives).
+    """
+    if not path:
+        raise ReportError("a report path is empty; give a file name")
+    path = os.path.abspath(os.path.expanduser(path))
+    data = text.encode("utf-8")
+    if os.path.isdir(path):
+        raise ReportError("report path %s is a directory; give a file name inside it" % path)
+    try:
+        with open(path, "rb") as handle:
+            if handle.read() == data:
+                return False
+    except (IOError, OSError):
+        pass
+    directory = os.path.dirname(path)
+    try:
+        if not os.path.isdir(directory):
+            os.makedirs(directory)
+        if mode is None:
+            try:
+                mode = os.stat(path).st_mode & 0o7777
+            except OSError:
+                mode = 0o666 & ~_current_umask()
+        handle, tmp_path = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".tmp", dir=directory)
+    except (IOError, OSError) as exc:
+        raise ReportError("cannot write report %s: %s; check that the directory is writable" % (path, exc))
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp_path, mode)
+        os.replace(tmp_path, path)
+    except (IOError, OSError) as exc:
+        try:
+            os.unlink(tmp_path)
+        except OSError:
+            pass
+        raise ReportError("cannot write report %s: %s; check that the directory is writable" % (path, exc))
+    return True
+
+
+def write_reports(json_path=None, markdown_path=None, data=None, markdown=None, mode=None):
+    """Write the JSON rendering of data and/or the Markdown text; return {format: {path, changed}}.
+
+    Only the formats whose path is given are written. Nothing is returned for the others.
+    """
+    written = {}
+    if json_path:
+        changed = write_text_atomic(json_path, render_json(data), mode)
+        written["json"] = {"path": os.path.abspath(os.path.expanduser(json_path)), "changed": changed}
+    if markdown_path:
+        if markdown is None:
+            raise ValueError("a Markdown report path was given without Markdown text")
+        changed = write_text_atomic(markdown_path, markdown if markdown.endswith("\n") else markdown + "\n", mode)
+        written["markdown"] = {"path": os.path.abspath(os.path.expanduser(markdown_path)), "changed": changed}
+    return written
+
+
+def module_reports(paths, data, markdown, check_mode):
+    """The report files of a module run: {format: {path, changed, written}} for the formats given.
+
+    ``paths`` is {"json": path or None, "markdown": path or None}. In check mode nothing is written:
+    each format lists the path as given, with ``changed`` and ``written`` false. Otherwise the files
+    are written as write_reports does (atomically, an unchanged file left alone). Raises ReportError.
+    """
+    wanted = [(fmt, paths.get(fmt)) for fmt in REPORT_FORMATS if paths.get(fmt)]
+    if check_mode:
+        return dict((fmt, {"path": path, "changed": False, "written": False}) for fmt, path in wanted)
+    written = write_reports(paths.get("json"), paths.get("markdown"), data, markdown)
+    for entry in written.values():
+        entry["written"] = True
+    return written

@@ -1,0 +1,92 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the scailabs.scaivault collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The option groups are the one source of specs, environment fallbacks, the client's defaults and the docs."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+import yaml
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.scailabs.scaivault.plugins.module_utils._clients.scaivault import ConnectionSettings
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common import options
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.paths import NAMING_POLICIES
+from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import shared_options
+
+GROUP_FRAGMENTS = [
+    (options.SCAIVAULT_CONNECTION, "scaivault", "DOCUMENTATION"),
+    (options.AWS_CONNECTION, "aws", "DOCUMENTATION"),
+    (options.SELECTION, "selection", "DOCUMENTATION"),
+    (options.NAMING, "naming", "DOCUMENTATION"),
+]
+
+
+def fragment_options(name, attribute):
+    module = __import__("ansible_collections.scailabs.scaivault.plugins.doc_fragments.%s" % name,
+                        fromlist=["ModuleDocFragment"])
+    return yaml.safe_load(getattr(module.ModuleDocFragment, attribute))["options"]
+
+
+def documented_like_spec(doc, spec):
+    """The checks validate-modules makes, per option and suboption."""
+    for key in ("type", "elements", "default", "choices", "aliases", "required"):
+        assert doc.get(key) == spec.get(key), key
+    assert set(doc.get("suboptions") or {}) == set(spec.get("options") or {})
+    for name, sub in (spec.get("options") or {}).items():
+        documented_like_spec(doc["suboptions"][name], sub)
+
+
+@pytest.mark.parametrize("group, fragment, attribute", GROUP_FRAGMENTS)
+def test_module_doc_fragments_equal_the_argument_specs(group, fragment, attribute):
+    docs = fragment_options(fragment, attribute)
+    specs = shared_options(group)
+    assert list(docs) == list(specs)
+    for name, spec in specs.items():
+        documented_like_spec(docs[name], spec)
+
+
+def test_environment_variables_are_fallbacks_and_named_in_the_docs():
+    specs = shared_options(options.SCAIVAULT_CONNECTION)
+    docs = fragment_options("scaivault", "DOCUMENTATION")
+    assert specs["url"]["fallback"] == (env_fallback, ["SCAIVAULT_URL"])
+    assert "fallback" not in specs["scopes"]
+    assert docs["url"]["description"][-1] == "If not set, E(SCAIVAULT_URL) is used."
+    region = shared_options(options.AWS_CONNECTION)["region"]
+    assert region["fallback"] == (env_fallback, ["AWS_REGION", "AWS_DEFAULT_REGION"])
+    # boto3's own chain reads the credentials: no fallback of ours would change its precedence.
+    assert all("fallback" not in shared_options(options.AWS_CONNECTION)[name]
+               for name in ("profile", "access_key", "secret_key", "session_token", "endpoint_url"))
+
+
+def test_plugin_fragment_declares_env_ini_and_vars_from_the_same_group():
+    docs = fragment_options("scaivault", "PLUGINS")
+    assert list(docs) == list(options.option_names(options.SCAIVAULT_CONNECTION))
+    assert docs["token"]["env"] == [{"name": "SCAIVAULT_TOKEN"}]
+    assert docs["token"]["ini"] == [{"section": "scaivault", "key": "token"}]
+    assert docs["token"]["vars"] == [{"name": "ansible_scaivault_token"}]
+    assert "env" not in docs["scopes"] and "aliases" not in docs["url"]
+
+
+def test_client_defaults_and_environment_come_from_the_group():
+    assert ConnectionSettings.DEFAULTS["timeout"] == options.defaults(options.SCAIVAULT_CONNECTION)["timeout"]
+    settings = ConnectionSettings.resolve({"url": None, "retries": None},
+                                          environ={"SCAIVAULT_URL": "https://vault.example", "SCAIVAULT_RETRIES": "2"})
+    assert (settings.url, settings.retries) == ("https://vault.example", 2)
+    explicit = ConnectionSettings.resolve({"url": "https://explicit"}, environ={"SCAIVAULT_URL": "https://env"})
+    assert explicit.url == "https://explicit"
+
+
+def test_secret_bearing_options_are_no_log():
+    specs = shared_options(options.SCAIVAULT_CONNECTION, options.AWS_CONNECTION)
+    assert {name for name, spec in specs.items() if spec.get("no_log")} == {
+        "token", "client_secret", "secret_key", "session_token"}
+
+
+def test_naming_and_filter_choices_are_the_code_constants():
+    assert shared_options(options.NAMING)["naming_policy"]["choices"] == list(NAMING_POLICIES)
+    key = shared_options(options.SELECTION)["filters"]["options"]["key"]
+    assert key["choices"] == list(options.ASM_FILTER_KEYS) and key["required"] is True

@@ -1,0 +1,222 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the scailabs.scaivault collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+import pytest
+
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import PlanError
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.federation import (
+    MASK, backend_diff, backend_view, build_desired, compare, creation_body, effective_transform, proxy_settled,
+    status_errors, sync_completed)
+
+MAPPING = {"external/aws/**": "prod/**"}
+CURRENT = {
+    "id": "fed_1", "name": "aws-us-east-1", "type": "aws-secrets-manager",
+    "config": {"region": "us-east-1", "credentials_path": "infra/aws/sm-reader"},
+    "path_mapping": {"external/aws/**": "prod/**"}, "mode": "sync", "sync_interval": "15m",
+    "transform": {"tags": "key=value"}, "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
+}
+
+
+def desired(**kwargs):
+    return build_desired("aws-us-east-1", **kwargs)
+
+
+# -- build_desired -------------------------------------------------------------------------
+def test_unset_options_are_absent():
+    assert desired() == {}
+    assert desired(mode="proxy") == {"mode": "proxy"}
+
+
+def test_sync_interval_is_normalised():
+    assert desired(sync_interval="900s")["sync_interval"] == "15m"
+    assert desired(sync_interval="1h30m")["sync_interval"] == "90m"
+
+
+@pytest.mark.parametrize("kwargs, fragment", [
+    ({"backend_type": "consul"}, "type 'consul'"),
+    ({"mode": "live"}, "mode 'live'"),
+    ({"sync_interval": "15 minutes"}, "sync_interval"),
+    ({"path_mapping": {}}, "non-empty dict"),
+    ({"path_mapping": {"external/**x": "prod/**"}}, "path_mapping"),
+    ({"path_mapping": {"external/aws/**": "prod/*"}}, "same wildcards"),
+    ({"transform": {"tags": "upper"}}, "transform.tags"),
+    ({"transform": {"names": "lower"}}, "unknown transform"),
+    ({"config": {"region": ""}}, "config.region"),
+    ({"config": {"region": "us-east-1", "credentials_path": "/infra/aws"}}, "credentials_path"),
+    ({"config": "us-east-1"}, "config must be a dict"),
+])
+def test_invalid_options_name_backend_and_problem(kwargs, fragment):
+    with pytest.raises(PlanError) as err:
+        desired(**kwargs)
+    assert "aws-us-east-1" in str(err.value)
+    assert fragment in str(err.value)
+
+
+def test_inline_aws_keys_are_refused_with_the_storage_pattern():
+    with pytest.raises(PlanError) as err:
+        desired(config={"region": "us-east-1", "access_key_id": "AKIAEXAMPLE", "secret_access_key": "s3cr3t-value"})
+    text = str(err.value)
+    assert "access_key_id" in text and "scaivault_secret" in text and "credentials_path" in text
+    assert "s3cr3t-value" not in text and "AKIAEXAMPLE" not in text
+
+
+def test_config_none_values_are_dropped():
+    assert desired(config={"region": "us-east-1", "credentials_path": None})["config"] == {"region": "us-east-1"}
+
+
+# -- creation ------------------------------------------------------------------------------
+def test_creation_body_defaults_type_and_keeps_transform_unset():
+    body = creation_body("b", desired(config={"region": "us-east-1"}, path_mapping=MAPPING, mode="proxy"))
+    assert body == {"name": "b", "type": "aws-secrets-manager", "config": {"region": "us-east-1"},
+                    "path_mapping": MAPPING, "mode": "proxy"}
+
+
+def test_creation_needs_mapping_mode_config():
+    with pytest.raises(PlanError) as err:
+        creation_body("b", desired(mode="sync"))
+    assert "config, path_mapping" in str(err.value) and "does not exist yet" in str(err.value)
+
+
+def test_creation_sync_needs_interval():
+    with pytest.raises(PlanError) as err:
+        creation_body("b", desired(config={"region": "us-east-1"}, path_mapping=MAPPING, mode="sync"))
+    assert "sync_interval is required" in str(err.value)
+
+
+def test_creation_asm_needs_region():
+    with pytest.raises(PlanError) as err:
+        creation_body("b", desired(config={"credentials_path": "infra/aws/r"}, path_mapping=MAPPING, mode="proxy"))
+    assert "config.region is required" in str(err.value)
+
+
+def test_creation_other_type_needs_no_region():
+    body = creation_body("v", desired(backend_type="hashicorp-vault", config={"endpoint": "https://vault"},
+                                      path_mapping={"external/hashicorp/**": "secret/data/**"}, mode="proxy"))
+    assert body["type"] == "hashicorp-vault"
+
+
+# -- compare -------------------------------------------------------------------------------
+def test_identical_backend_has_no_changes():
+    want = desired(backend_type="aws-secrets-manager", config=dict(CURRENT["config"]), path_mapping=dict(MAPPING),
+                   mode="sync", sync_interval="900s", transform={"tags": "key=value"})
+    assert compare("aws-us-east-1", CURRENT, want) == ({}, [])
+
+
+def test_unset_fields_are_left_alone():
+    assert compare("aws-us-east-1", CURRENT, desired(mode="sync")) == ({}, [])
+
+
+def test_proxy_to_sync_is_one_partial_patch():
+    current = dict(CURRENT, mode="proxy", sync_interval=None)
+    changes, changed = compare("aws-us-east-1", current, desired(mode="sync", sync_interval="15m"))
+    assert changes == {"mode": "sync", "sync_interval": "15m"}
+    assert changed == ["mode", "sync_interval"]
+
+
+def test_switch_to_sync_without_interval_fails():
+    current = dict(CURRENT, mode="proxy")
+    del current["sync_interval"]
+    with pytest.raises(PlanError) as err:
+        compare("aws-us-east-1", current, desired(mode="sync"))
+    assert "sync_interval is required" in str(err.value)
+
+
+def test_config_change_names_keys_and_sends_whole_config():
+    changes, changed = compare("aws-us-east-1", CURRENT, desired(config={"region": "us-east-1"}))
+    assert changes == {"config": {"region": "us-east-1"}}
+    assert changed == ["config.credentials_path"]
+    moved = desired(config={"region": "eu-west-1", "credentials_path": "infra/aws/sm-reader"})
+    changes, changed = compare("aws-us-east-1", CURRENT, moved)
+    assert changed == ["config.region"]
+
+
+def test_mapping_key_order_does_not_count():
+    current = dict(CURRENT, path_mapping={"a/**": "x/**", "b/**": "y/**"})
+    assert compare("n", current, desired(path_mapping={"b/**": "y/**", "a/**": "x/**"})) == ({}, [])
+    changes, changed = compare("n", current, desired(path_mapping={"a/**": "x/**"}))
+    assert changed == ["path_mapping"] and changes == {"path_mapping": {"a/**": "x/**"}}
+
+
+def test_interval_compared_by_length_and_tolerates_seconds():
+    assert compare("n", dict(CURRENT, sync_interval=900), desired(sync_interval="15m")) == ({}, [])
+    assert compare("n", dict(CURRENT, sync_interval="garbage"), desired(sync_interval="15m"))[1] == ["sync_interval"]
+    assert compare("n", CURRENT, desired(sync_interval="1h"))[0] == {"sync_interval": "1h"}
+
+
+def test_transform_default_equals_absent():
+    current = dict(CURRENT)
+    del current["transform"]
+    assert compare("n", current, desired(transform={"tags": "key=value"})) == ({}, [])
+    changes, changed = compare("n", current, desired(transform={"tags": "drop"}))
+    assert changes == {"transform": {"tags": "drop"}} and changed == ["transform.tags"]
+
+
+def test_type_change_is_refused_with_fix():
+    with pytest.raises(PlanError) as err:
+        compare("aws-us-east-1", CURRENT, desired(backend_type="hashicorp-vault"))
+    assert "state=absent" in str(err.value) and "aws-us-east-1" in str(err.value)
+
+
+def test_effective_transform():
+    assert effective_transform(None) == {"tags": "key=value"}
+    assert effective_transform({"tags": "key"}) == {"tags": "key"}
+
+
+# -- views and diffs -----------------------------------------------------------------------
+def test_view_masks_credentials_keeps_paths_and_drops_timestamps():
+    backend = dict(CURRENT, type="hashicorp-vault",
+                   config={"endpoint": "https://v", "token": "hvs.secret", "auth_config_path": "infra/vault/approle",
+                           "client_secret": "abc"})
+    view = backend_view(backend)
+    assert view["config"] == {"endpoint": "https://v", "token": MASK, "auth_config_path": "infra/vault/approle",
+                              "client_secret": MASK}
+    assert "created_at" not in view and "updated_at" not in view
+    assert "hvs.secret" not in json.dumps(view)
+
+
+def test_diff_of_absent_and_present():
+    diff = backend_diff(None, CURRENT)
+    assert diff["before"] == {} and diff["after"]["mode"] == "sync"
+    assert backend_diff(CURRENT, None)["after"] == {}
+
+
+# -- status --------------------------------------------------------------------------------
+def test_status_errors_text():
+    status = {"errors": [{"source": "prod/Bad.Name", "code": "invalid_path", "message": "upper case"},
+                         {"source": "connection", "code": "UnrecognizedClientException", "message": "bad token"}]}
+    assert status_errors(status) == ("prod/Bad.Name: invalid_path: upper case; "
+                                     "connection: UnrecognizedClientException: bad token")
+    assert status_errors({}) == "" and status_errors(None) == ""
+
+
+def test_sync_completed():
+    assert not sync_completed({"last_sync": None}, None, True)
+    assert not sync_completed({"last_sync": "t1"}, "t1", True)
+    assert sync_completed({"last_sync": "t2"}, "t1", True)
+    assert sync_completed({"last_sync": "t1"}, "t1", False)
+    assert not sync_completed({}, None, False)
+    assert sync_completed({"last_sync": "t2", "last_sync_id": "s1"}, "t1", True, "s1")
+    assert not sync_completed({"last_sync": "t2", "last_sync_id": "s0"}, "t1", True, "s1")
+    assert sync_completed({"last_sync": "t2"}, "t1", True, "s1")
+
+
+def test_proxy_settled():
+    assert not proxy_settled({"status": "pending"})
+    assert not proxy_settled(None)
+    assert proxy_settled({"status": "healthy"}) and proxy_settled({"status": "error"})
+
+
+def test_credential_values_for_masking():
+    from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.federation import credential_values
+    config = {"region": "us-east-1", "secret_access_key": "abc123secret", "credentials_path": "infra/x", "token": "t0k",
+              "port": 5}
+    assert sorted(credential_values(config)) == ["abc123secret", "t0k"]
+    assert credential_values(None) == []
