@@ -6,17 +6,25 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-"""Doc fragments rendered from the option groups (module_utils/_common/options.py).
+"""Doc fragment YAML rendered from the option groups (module_utils/_common/options.py).
 
-ansible-doc, validate-modules and antsibull-docs import doc fragments, so a fragment may build
-its YAML when it is loaded; this keeps one definition of every shared option.
+scripts/render_doc_fragments.py writes it into plugins/doc_fragments/ (ansible-test reads
+fragments as literal strings); a unit test keeps the files equal to this rendering.
 """
 
 import yaml
+
+
+class _IndentedListDumper(yaml.SafeDumper):
+    """Lists indented under their key, as the hand-written docs of the collection are."""
+
+    def increase_indent(self, flow=False, indentless=False):
+        return super(_IndentedListDumper, self).increase_indent(flow, False)
 
 
 def fragment(options, **sections):
     """The YAML text of a doc fragment: ``options`` plus any other sections (notes, requirements)."""
     document = {"options": options}
     document.update(sections)
-    return yaml.safe_dump(document, default_flow_style=False, sort_keys=False, width=120, allow_unicode=True)
+    return yaml.dump(document, Dumper=_IndentedListDumper, default_flow_style=False, sort_keys=False, width=120,
+                     allow_unicode=True)

@@ -182,6 +182,23 @@ def test_explicit_names_and_arns(inventory, servers, seeded):
     assert servers.asm_calls()["total"] == 0
 
 
+def test_prefixes_select_by_name_prefix_union_names_and_and_filters(inventory, servers, seeded):
+    """prefixes (shared selection group): one name-filter listing, unioned with names, narrowed by filters."""
+    everything = [s["name"] for s in inventory().result["secrets"]]
+    res = inventory(prefixes=["prod/billing/"], names=["prod/orders/db"])
+    names = [s["name"] for s in res.result["secrets"]]
+    expected = sorted(n for n in everything if n.startswith("prod/billing/")) + ["prod/orders/db"]
+    assert sorted(names) == sorted(expected) and names
+    assert servers.asm_calls()["by_operation"] == {"ListSecrets": 1}  # names and prefixes share one name filter
+
+    narrowed = inventory(prefixes=["bulk/"], filters=[{"key": "tag-value", "values": ["production"]}]).result
+    assert narrowed["summary"]["total"] == len([i for i in range(BULK) if i % 3 == 0])
+    assert all(s["name"].startswith("bulk/") for s in narrowed["secrets"])
+
+    refused = inventory(prefixes=["prod/"], filters=[{"key": "name", "values": ["prod/"]}], expect_failure=True)
+    assert "cannot be combined" in refused.result["msg"]
+
+
 # -- mapping preview ----------------------------------------------------------------------------
 def test_mapping_preview_strict(inventory, seeded):
     result = inventory(filters=[{"key": "name", "values": ["prod/"]}],

@@ -14,6 +14,7 @@ from harness.servers import DEVSERVER_SCRIPT, http_json
 
 from .playbook_runner import run_module, run_playbook
 
+
 def test_asm_standin_is_up_on_loopback(servers):
     assert servers.asm_url.startswith("http://127.0.0.1:")
     assert servers.env["AWS_ENDPOINT_URL"] == servers.asm_url

@@ -532,3 +532,22 @@ def test_cleanup_refuses_a_primary_that_still_replicates(module, estate, scaivau
     assert not run.failed and entry["status"] == "refused" and entry["guards"] == ["replica"], entry
     assert "still replicates to eu-west-1" in " ".join(entry["reasons"])
     assert "DeletedDate" not in described(estate, "prod/replicated/app")
+
+
+def test_cleanup_filters_narrow_the_prefix_selection(run, estate):
+    """filters (shared selection group) are ANDed into cleanup's prefix listings; names alone refuse them."""
+    estate.tag_resource(SecretId="prod/clean/app", Tags=[{"Key": "team", "Value": "payments"}])
+    args = {"region": REGION, "prefixes": ["prod/"], "mapping": MAPPING, "recovery_window_days": 7,
+            "filters": [{"key": "tag-value", "values": ["payments"]}], "fail_on_refusal": False}
+    planned = ok(run(CLEANUP, args, check=True), changed=True)
+    assert [entry["name"] for entry in planned["secrets"]] == ["prod/clean/app"]
+    assert all("DeletedDate" not in described(estate, name) for name in CLEAN)
+
+    done = ok(run(CLEANUP, args), changed=True)
+    assert by_name(done)["prod/clean/app"]["status"] == "scheduled"
+    assert "DeletedDate" in described(estate, "prod/clean/app")
+    assert all("DeletedDate" not in described(estate, name) for name in ("prod/clean/text", "prod/clean/bin"))
+
+    names_only = run(CLEANUP, dict(args, prefixes=None, names=["prod/clean/text"]))
+    assert names_only.failed and "prefixes" in names_only.result["msg"], names_only.result
+    assert "DeletedDate" not in described(estate, "prod/clean/text")

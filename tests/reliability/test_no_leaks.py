@@ -226,7 +226,7 @@ def test_exceptions_of_the_shared_layer_carry_no_values():
     messages = []
     attempts = [
         lambda: _encoding.check_value_format(canary),
-        lambda: _encoding.encode_asm_value(),
+        _encoding.encode_asm_value,
         lambda: _encoding.check_secret_data([canary]),
         lambda: _encoding.check_secret_data(canary),
     ]

@@ -40,6 +40,8 @@ from ansible_collections.scailabs.scaivault.plugins.module_utils._common.version
 LIST_PAGE_SIZE = 100
 BATCH_GET_MAX_IDS = 20
 REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+
+
 def _clean_message(message):
     """AWS messages, minus noise; moto answers IAM denials as an XML document."""
     match = re.search(r"<Message>(.*?)</Message>", message or "", re.S)

@@ -128,10 +128,14 @@ AWS_CONNECTION = (
 
 # -- Which ASM secrets a task acts on (asm_inventory, asm_migrate, asm_rotation, asm_cleanup) --------------
 ASM_FILTER_KEYS = ("name", "tag-key", "tag-value", "description", "primary-region", "owning-service", "all")
+FILTER_SUBOPTIONS = (
+    option("key", ["What the filter matches."], type="str", required=True, choices=list(ASM_FILTER_KEYS), no_log=False),
+    option("values", ["Up to 10 values; one of them must match."], type="list", elements="str", required=True),
+)
 SELECTION = (
     option("names", ["These secrets, by name or ARN (full or partial; an ARN must be in O(region)).",
                      "Unioned with O(prefixes) and narrowed by O(filters). A name that matches no secret is "
-                     "reported (RV(not_found) or a C(not_found) entry, as the module's return values say)."],
+                     "reported, never silently dropped (the module's return values say where)."],
            type="list", elements="str"),
     option("prefixes", ["Every secret whose name starts with one of these prefixes (case-sensitive), for example "
                         "C(prod/).",
@@ -143,12 +147,7 @@ SELECTION = (
                        "They narrow O(names) and O(prefixes); with neither, every secret they match is selected.",
                        "A C(name) filter cannot be combined with O(names) or O(prefixes)."],
            type="list", elements="dict",
-           suboptions=(
-               option("key", ["What the filter matches."], type="str", required=True, choices=list(ASM_FILTER_KEYS),
-                      no_log=False),
-               option("values", ["Up to 10 values; one of them must match."], type="list", elements="str",
-                      required=True),
-           )),
+           suboptions=FILTER_SUBOPTIONS),
 )
 
 # -- How mapped ASM names become ScaiVault paths (asm_inventory, asm_migrate, asm_cleanup) ------------------

@@ -59,7 +59,6 @@ CREDENTIALS_PATTERN_HINT = (
     "config.credentials_path to that path, or omit credentials_path to use ScaiVault's own IAM role")
 
 
-
 def _is_credential_key(key):
     return bool(_CREDENTIAL_KEY_RE.search(key)) and not key.endswith("_path")
 

@@ -40,7 +40,6 @@ AWS_MANAGED_KMS_ALIAS = "alias/aws/secretsmanager"
 DEFAULT_SERVICE_DEPTH = 2
 
 
-
 # -- rendering ----------------------------------------------------------------------------------
 def cli_view(value):
     """value with every datetime as ISO-8601 text, as the AWS CLI prints it (see the module docstring)."""

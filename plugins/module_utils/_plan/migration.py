@@ -55,7 +55,6 @@ ROTATION_WARNING = (
     "asm_migrate), or keep ASM as the authority behind a sync-mode federation backend (option B)")
 
 
-
 # ---------------------------------------------------------------------------------------------
 # Options, as the engine needs them
 # ---------------------------------------------------------------------------------------------

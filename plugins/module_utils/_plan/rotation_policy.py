@@ -33,7 +33,6 @@ POLICY_FIELDS = ("description", "interval", "grace_period", "warn_before", "auto
 ENABLED_FIELD = "enabled"
 
 
-
 def canonical_duration(value, option):
     """Return value as the API's canonical duration string ('2160h' -> '90d'); PlanError names option."""
     try:

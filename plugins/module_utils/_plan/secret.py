@@ -67,7 +67,6 @@ OUTCOME_NOT_APPLIED = "not_applied"
 OUTCOME_CONFLICT = "conflict"
 
 
-
 class Plan:
     """What to do with one secret.
 
@@ -274,7 +273,7 @@ def plan_present(path, current, data=None, secret_type=None, metadata=None, purg
             check_secret_data(data)
         except ValueError:
             raise PlanError("%s: data must be a dict (ScaiVault stores a JSON object), got a %s"
-                                  % (path, type(data).__name__))
+                            % (path, type(data).__name__))
     wanted_options = normalize_options(path, options)
     description, owner, tags, custom = split_metadata(path, metadata)
 

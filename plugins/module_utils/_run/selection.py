@@ -29,7 +29,8 @@ def list_scope(asm, region, names=None, prefixes=None, filters=None, include_pla
         raise SelectionError("names/prefixes and a 'name' filter cannot be combined (ASM would AND two name "
                              "prefixes); use either names/prefixes or the name filter")
     requested = requested_names(names, region)
-    chunks = name_filter_chunks(requested) + name_filter_chunks([(prefix, prefix) for prefix in prefixes])
+    # Names and prefixes are both name-prefix values: ASM ORs up to 10 of them in one filter.
+    chunks = name_filter_chunks(requested + [(prefix, prefix) for prefix in prefixes])
     entries, seen = [], set()
     for chunk in chunks:
         for entry in asm.list_secrets(filters=[{"Key": "name", "Values": chunk}] + api_filters,

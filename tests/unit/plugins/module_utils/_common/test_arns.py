@@ -15,7 +15,7 @@ ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:%s-AbC123"
 
 def test_parse_arn_strips_the_random_suffix_only_from_full_arns():
     assert arns.parse_arn(ARN % "prod/db") == {"partition": "aws", "region": "us-east-1", "account": "123456789012",
-                                              "name": "prod/db", "resource": "prod/db-AbC123"}
+                                               "name": "prod/db", "resource": "prod/db-AbC123"}
     assert arns.parse_arn("arn:aws-cn:secretsmanager:cn-north-1:1:secret:x")["partition"] == "aws-cn"
     assert arns.parse_arn("prod/db") is None
     assert arns.parse_arn("arn:aws:s3:::bucket") is None

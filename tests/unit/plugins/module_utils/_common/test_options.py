@@ -90,3 +90,16 @@ def test_naming_and_filter_choices_are_the_code_constants():
     assert shared_options(options.NAMING)["naming_policy"]["choices"] == list(NAMING_POLICIES)
     key = shared_options(options.SELECTION)["filters"]["options"]["key"]
     assert key["choices"] == list(options.ASM_FILTER_KEYS) and key["required"] is True
+
+
+def test_doc_fragment_files_are_what_the_generator_writes():
+    """plugins/doc_fragments/* are generated (scripts/render_doc_fragments.py); a hand edit or a stale file fails."""
+    import importlib.util
+    import os
+    repo = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", ".."))
+    spec = importlib.util.spec_from_file_location("render_doc_fragments", os.path.join(repo, "scripts", "render_doc_fragments.py"))
+    render = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(render)
+    for name, text in render.fragments().items():
+        with open(os.path.join(repo, "plugins", "doc_fragments", name)) as handle:
+            assert handle.read() == text, "%s is stale: run python scripts/render_doc_fragments.py" % name
