@@ -41,25 +41,46 @@ PYTEST_ARGS ?=
 PYTEST := $(VPY) -m pytest -ra
 
 # `make test` runs these in order and stops at the first failure (cheap checks first).
-TEST_PHASES ?= unit lint sanity contract integration
+TEST_PHASES ?= unit lint sanity ansible-test contract integration alt
 
-.PHONY: help venv layout .layout unit contract integration reliability-full sanity lint test demo dev-up dev-down dev-status bench clean distclean
+# A venv with only the collection's runtime packages (tests/integration/test_galaxy_install.py runs the
+# installed tarball with it).
+RUNTIME_VENV  := $(VENV)/runtime
+RUNTIME_STAMP := $(RUNTIME_VENV)/.installed
+# What `make dev-up` writes as ANSIBLE_COLLECTIONS_PATH into .dev/env: layout (this source tree), none, or a path.
+DEV_COLLECTIONS_PATH ?= layout
+
+.PHONY: help venv layout .layout unit contract integration alt conformance reliability-full sanity lint ansible-test ansible-test-units ansible-test-integration docs changelog test demo dev-up dev-down dev-status bench mutation coverage clean distclean
 
 help:
 	@echo "make venv         create/refresh .venv (requirements.txt + requirements-dev.txt)"
 	@echo "make test         venv, then $(TEST_PHASES); summary at the end"
-	@echo "make unit | contract | integration | sanity | lint    one phase (PYTEST_ARGS=... for pytest)"
+	@echo "make unit | contract | integration | sanity | lint | ansible-test    one phase (PYTEST_ARGS=... for pytest)"
+	@echo "make ansible-test-units | ansible-test-integration   ansible-test units / integration targets (local servers)"
+	@echo "make docs         HTML docs site (antsibull-docs + Sphinx) -> build/docs/build/html/index.html"
+	@echo "make changelog    CHANGELOG.md from changelogs/ (antsibull-changelog; unreleased fragments as a preview)"
 	@echo "make reliability-full   fault matrix etc. with RELIABILITY_FULL_N=5000 secrets -> $(REPORTS)/reliability-full.md"
+	@echo "make alt          the demo twice + the integration tests of $(words $(ALT_TESTS)) files against a dev server playing"
+	@echo "                  the alternative of every [assumed] API shape (SCAIVAULT_DEV_CONTRACT=alt; tests/devserver/contract.py)"
+	@echo "make conformance  check a ScaiVault tenant (SCAIVAULT_URL/SCAIVAULT_TOKEN, else a local dev server) and print"
+	@echo "                  what the collection will do per contract item (CONFORMANCE_READ_ONLY=1: write nothing)"
 	@echo "make demo         start local servers, run playbooks/demo.yml, stop the servers"
-	@echo "make dev-up       start the dev server + ASM stand-in in the background (source $(STATE_DIR)/env)"
+	@echo "make dev-up       start the dev server + ASM stand-in in the background (source $(STATE_DIR)/env;"
+	@echo "                  it sets ANSIBLE_COLLECTIONS_PATH to this source tree unless DEV_COLLECTIONS_PATH=none)"
 	@echo "make dev-down     stop them"
 	@echo "make bench        benchmarks (tests/bench/run.py)"
+	@echo "make mutation     mutmut over plugins/module_utils with tests/unit: score + survivors -> $(REPORTS)/mutation.md"
+	@echo "                  (MUTATION_SCOPE='_common/* _plan/secret.py' to narrow; tests/MUTATION.md: last result)"
+	@echo "make coverage     line coverage of plugins/ by tests/unit + tests/integration -> $(REPORTS)/coverage.txt (>= 90%)"
 	@echo "make layout       create $(COLL_ROOT)/ansible_collections/scailabs/scaivault"
 	@echo "make clean        remove reports, caches and the layout dir; distclean also removes .venv"
 
 # -- environment -----------------------------------------------------------------------------
-venv: $(STAMP)
+venv: $(STAMP) $(RUNTIME_STAMP)
 	@:
+
+$(RUNTIME_STAMP): $(STAMP)
+	@$(VPY) tests/integration/runtime_venv.py $(RUNTIME_VENV) >/dev/null
 
 # Re-installs only when a requirements file changed (or the venv's python is gone).
 $(STAMP): $(REQS)
@@ -102,6 +123,28 @@ contract: $(STAMP) .layout
 integration: $(STAMP) .layout
 	$(call pytest,tests/integration,integration,tests/reliability $(call xdist,$(INTEGRATION_WORKERS)) --durations=10)
 
+# The alternative of every [assumed] API shape at once (tests/devserver/contract.py, docs/scaivault-contract.md):
+# the demo twice (the second run changes nothing), in the background, while pytest runs the integration tests of
+# the modules those shapes touch (tests/integration/test_contract_fallbacks.py picks its contracts itself and runs
+# in the integration phase).
+ALT_TESTS ?= tests/integration/test_asm_migrate.py tests/integration/test_scaivault_secret.py \
+	tests/integration/test_scaivault_secret_info.py tests/integration/test_lookup_secret.py \
+	tests/integration/test_scaivault_federation.py tests/integration/test_rotation_policy_webhook_audit_cleanup_modules.py
+alt: export SCAIVAULT_DEV_CONTRACT = alt
+alt: $(STAMP) .layout
+	@mkdir -p $(REPORTS); demo_log=$(REPORTS)/demo-alt.log; \
+	PYTHON=$(abspath $(VPY)) DEMO_REPORT_DIR=$(abspath $(REPORTS))/demo-alt scripts/demo.sh >$$demo_log 2>&1 & demo=$$!; \
+	rc=0; $(PYTEST) $(ALT_TESTS) --junitxml=$(REPORTS)/alt.xml -o junit_family=xunit2 \
+	  $(call xdist,$(INTEGRATION_WORKERS)) --durations=5 $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "alt: FAILED: pytest collected no tests from $(ALT_TESTS) $(PYTEST_ARGS)" >&2; fi; \
+	drc=0; wait $$demo || drc=$$?; echo; cat $$demo_log; \
+	if [ $$drc -ne 0 ]; then echo "alt: FAILED: the demo under SCAIVAULT_DEV_CONTRACT=alt (log $$demo_log)" >&2; \
+	  [ $$rc -ne 0 ] || rc=$$drc; fi; \
+	exit $$rc
+
+conformance: $(STAMP) .layout
+	@PYTHON=$(abspath $(VPY)) scripts/conformance.sh
+
 # Reliability figures at a larger size (make test runs tests/reliability with N=1000 in its integration phase);
 # the table goes to $(REPORTS)/reliability-full.md.
 RELIABILITY_FULL_N ?= 5000
@@ -116,6 +159,23 @@ sanity: $(STAMP) .layout
 
 lint: $(STAMP) .layout
 	@PYTHON=$(abspath $(VPY)) scripts/lint.sh
+
+# ansible-test units (--local: this .venv) and the integration targets of tests/integration/targets
+# (ansible-test integration --venv against freshly started local servers), as collection CI runs them.
+ansible-test: ansible-test-units ansible-test-integration
+	@:
+
+ansible-test-units: $(STAMP) .layout
+	@PYTHON=$(abspath $(VPY)) scripts/ansible_test.sh units
+
+ansible-test-integration: $(STAMP) .layout
+	@PYTHON=$(abspath $(VPY)) scripts/ansible_test.sh integration
+
+docs: $(STAMP) .layout
+	@PYTHON=$(abspath $(VPY)) scripts/docs.sh
+
+changelog: $(STAMP)
+	@$(VPY) scripts/changelog.py
 
 # Runs every phase in order, stops at the first failure, then prints one line per phase and,
 # as the very last line, the pytest-style total (sanity and lint count as one test each).
@@ -154,9 +214,11 @@ for name in phases:
         passed = n["tests"] - n["failures"] - n["errors"] - n["skipped"]
         tot["passed"] += passed; tot["failed"] += n["failures"]; tot["errors"] += n["errors"]; tot["skipped"] += n["skipped"]
         detail = "%d passed, %d failed, %d errors, %d skipped" % (passed, n["failures"], n["errors"], n["skipped"])
-    elif name in ("sanity", "lint"):
+    elif name in ("sanity", "lint", "ansible-test"):
         tot["passed" if rc == 0 else "failed"] += 1
-        detail = "ansible-test sanity" if name == "sanity" else "ansible-lint --profile production"
+        detail = {"sanity": "ansible-test sanity",
+                  "lint": "ansible-lint --profile production, antsibull-changelog lint, antsibull-docs lint",
+                  "ansible-test": "ansible-test units + integration targets"}[name]
     elif rc != 0:
         tot["errors"] += 1
     print("  %-12s %-7s %5ds  %s" % (name, "ok" if rc == 0 else "FAILED", secs, detail))
@@ -172,7 +234,7 @@ demo: $(STAMP) .layout
 	@PYTHON=$(abspath $(VPY)) scripts/demo.sh
 
 dev-up: $(STAMP) .layout
-	@$(VPY) tests/harness/servers.py up --state-dir $(STATE_DIR)
+	@$(VPY) tests/harness/servers.py up --state-dir $(STATE_DIR) --collections-path "$(DEV_COLLECTIONS_PATH)"
 
 dev-down:
 	@$(or $(BOOTSTRAP_PYTHON),python3) tests/harness/servers.py down --state-dir $(STATE_DIR)
@@ -184,12 +246,29 @@ bench: $(STAMP) .layout
 	@if [ ! -f tests/bench/run.py ]; then echo "bench: FAILED: tests/bench/run.py does not exist" >&2; exit 1; fi
 	@$(VPY) tests/bench/run.py
 
+# -- test quality (not part of make test: too slow) -------------------------------------------
+# Mutation testing (scripts/mutation.py; mutmut from tests/quality-requirements.txt) and line coverage
+# (scripts/coverage.py). The tools install into .venv on first use.
+QUALITY_STAMP := $(VENV)/.quality-installed
+MUTATION_SCOPE ?=
+MUTATION_JOBS ?= $(NPROC)
+
+$(QUALITY_STAMP): $(STAMP) tests/quality-requirements.txt
+	@$(VPY) -m pip install --quiet -r tests/quality-requirements.txt
+	@touch $@
+
+mutation: $(QUALITY_STAMP)
+	@$(VPY) scripts/mutation.py --jobs $(MUTATION_JOBS) --report $(REPORTS)/mutation.md $(foreach s,$(MUTATION_SCOPE),--scope '$(s)')
+
+coverage: $(QUALITY_STAMP) .layout
+	@$(VPY) scripts/coverage.py $(PYTEST_ARGS)
+
 # -- cleanup ---------------------------------------------------------------------------------
 clean:
 	@$(or $(BOOTSTRAP_PYTHON),python3) tests/harness/servers.py down --state-dir $(STATE_DIR) >/dev/null 2>&1 || true
-	rm -rf $(REPORTS) .pytest_cache tests/output .ansible $(STATE_DIR)
+	rm -rf $(REPORTS) .pytest_cache tests/output .ansible $(STATE_DIR) build
 	@if [ -n "$(COLL_ROOT)" ]; then \
-	  rm -rf "$(COLL_ROOT)/sanity"; rm -f "$(COLL_ROOT)/ansible_collections/scailabs/scaivault"; \
+	  rm -rf "$(COLL_ROOT)/sanity" "$(COLL_ROOT)/ansible-test"; rm -f "$(COLL_ROOT)/ansible_collections/scailabs/scaivault"; \
 	  rmdir -p "$(COLL_ROOT)/ansible_collections/scailabs" 2>/dev/null || true; fi
 	@find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 

@@ -5,9 +5,11 @@
 #
 # 1. starts the ScaiVault dev server and the ASM stand-in (own state dir, free ports),
 # 2. seeds ~60 ASM secrets of every kind in us-east-1 and eu-west-1 (tests/demo/seed_demo.py),
-# 3. runs playbooks/demo.yml (migrate.yml: inventory, federation, migrate, rotation, verify; then cleanup.yml)
-#    with tests/demo/inventory, and prints the per-region summary,
-# 4. runs it again and checks that nothing changed (changed=0 on every host),
+# 3. runs playbooks/demo.yml (migrate.yml: inventory, federation, migrate, rotation, verify, consumers; a billing
+#    app reading with the ASM fallback as its own identity; then cleanup.yml with the references guard) with
+#    tests/demo/inventory, and prints the per-region summary,
+# 4. runs it again, checks that nothing changed (changed=0 on every host) and prints the cutover status per
+#    region as the second run's consumers phase sees it (the app's reads of run 1 included),
 # and always stops the servers (EXIT trap). Reports: reports/demo/ (DEMO_REPORT_DIR=...); full logs there too.
 set -euo pipefail
 
@@ -46,6 +48,17 @@ export ANSIBLE_LOCALHOST_WARNING=0 ANSIBLE_RETRY_FILES_ENABLED=0
 DEMO_WEBHOOK_SECRET=$("$PY" -c 'import secrets; print(secrets.token_hex(24))')
 export DEMO_WEBHOOK_SECRET
 echo "demo: servers up (ScaiVault $SCAIVAULT_URL, ASM stand-in $AWS_ENDPOINT_URL)"
+# The billing app's own ScaiVault identity (sa:billing-app, secrets:read), so the audit tells it from the migration.
+DEMO_CONSUMER_TOKEN="skt_demo_app_$("$PY" -c 'import secrets; print(secrets.token_hex(16))')"
+"$PY" - "$SCAIVAULT_URL" "$SCAIVAULT_TOKEN" "$DEMO_CONSUMER_TOKEN" <<'PYEOF'
+import json, sys, urllib.request
+url, admin, token = sys.argv[1:]
+body = json.dumps({"token": token, "identity_id": "sa:billing-app", "scopes": ["secrets:read"]}).encode()
+request = urllib.request.Request(url + "/_dev/tokens", data=body, method="POST", headers={
+    "Authorization": "Bearer " + admin, "Content-Type": "application/json"})
+urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=15).read()
+PYEOF
+export DEMO_CONSUMER_TOKEN
 
 (cd "$REPO" && "$PY" tests/demo/seed_demo.py --asm-url "$AWS_ENDPOINT_URL")
 rm -rf "$REPORT_DIR"
@@ -71,6 +84,21 @@ PYEOF
 }
 
 recap() { sed -n '/^PLAY RECAP/,$p' "$1" | sed -n 's/^\([^ ].*: ok=.*\)$/  \1/p'; }
+
+# The consumers lines of the migrate summary, per region: references left and the cutover status.
+show_cutover() {
+    "$PY" - "$1" <<'PYEOF'
+import json, re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+blocks = re.findall(r'TASK \[Show the summary\].*?\n(?:ok: \[[^\]]+\] => )(\{.*?\n\})', text, re.S)
+region = None
+for line in (json.loads(blocks[0])["msg"] if blocks else []):
+    if line[:1] not in ("", " ") and not line.startswith(("ScaiVault", "region ")):
+        region = line.split()[0]
+    elif line.strip().startswith(("consumers:", "in transition:", "not started:")):
+        print("  %-10s %s" % (region if line.strip().startswith("consumers:") else "", line.strip()))
+PYEOF
+}
 
 rc=0
 echo "demo: run 1 - inventory, federation, migrate (batches of 20), rotation A/B, verify, guarded cleanup"
@@ -99,6 +127,8 @@ if [ "$rc" -eq 0 ]; then
     run "$REPORT_DIR/run2.log" "$@" || rc=$?
     echo "demo: run 2 finished in $(( $(date +%s) - t0 ))s (rc $rc); log $REPORT_DIR/run2.log"
     recap "$REPORT_DIR/run2.log"
+    echo "demo: cutover per region after the billing app's reads (consumers phase of run 2)"
+    show_cutover "$REPORT_DIR/run2.log"
     changed=$(sed -n '/^PLAY RECAP/,$p' "$REPORT_DIR/run2.log" | sed -n 's/.* changed=\([0-9]*\) .*/\1/p' | awk '{s+=$1} END {print s+0}')
     if [ "$rc" -eq 0 ] && [ "$changed" -eq 0 ]; then
         echo "demo: run 2 reported no changes (changed=0 on every host)"
@@ -110,7 +140,8 @@ if [ "$rc" -eq 0 ]; then
 fi
 
 elapsed=$(( $(date +%s) - started ))
-echo "demo: reports in $REPORT_DIR (run1-migrate-summary.md, run1-cleanup-summary.md, per region JSON + Markdown)"
+echo "demo: reports in $REPORT_DIR (run1-migrate-summary.md, run1-cleanup-summary.md, per region JSON + Markdown,"
+echo "      consumers-<host>.patch: the suggested patch for tests/demo/consumers)"
 if [ "$rc" -eq 0 ]; then
     echo "demo: OK in ${elapsed}s (servers stopped)"
 else

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# ansible-lint --profile production over the roles, playbooks and collection metadata.
+# ansible-lint --profile production over the roles, playbooks and collection metadata; before it,
+# antsibull-changelog lint (changelogs/) and antsibull-docs lint-collection-docs --plugin-docs.
 # Configuration: .ansible-lint (offline: true, so it never fetches from Galaxy).
 #
 #   scripts/lint.sh [extra ansible-lint args]       env: PYTHON (default .venv/bin/python)
@@ -21,7 +22,15 @@ export ANSIBLE_LINT_SKIP_VERSION_CHECK=1
 export ANSIBLE_GALAXY_SERVER_LIST=""
 export NO_COLOR=1
 # ansible-lint warns when it has to add its own bin directory to PATH.
-PATH="$(dirname "$PY"):$PATH"
+BIN=$(dirname "$PY")
+PATH="$BIN:$PATH"
 export PATH
+
+# Changelog fragments and changelog.yaml (antsibull-changelog), then the docs as antsibull-docs (the docs
+# site's builder) reads them: every module, plugin and role, with references between options checked.
+"$BIN/antsibull-changelog" lint
+"$BIN/antsibull-changelog" lint-changelog-yaml changelogs/changelog.yaml
+"$BIN/antsibull-docs" lint-collection-docs --plugin-docs "$COLL_ROOT/ansible_collections/scailabs/scaivault"
+echo "lint: antsibull-changelog and antsibull-docs passed"
 
 exec "$PY" "$ANSIBLE_LINT" --profile production --offline "$@"

@@ -44,11 +44,26 @@ def fragments():
                                                        var_prefix="ansible_scaivault_"))),
         "aws.py": HEADER % "AWS Secrets Manager connection options of the asm_* modules."
         + attr("DOCUMENTATION", fragment(options.module_docs(options.AWS_CONNECTION),
-                                         requirements=["boto3 >= 1.34.0", "botocore >= 1.34.0"])),
+                                         notes=list(options.AWS_CONNECTION_NOTES),
+                                         requirements=["boto3 >= 1.34.0", "botocore >= 1.34.0"]))
+        # The plugin flavour (the secret lookup's ASM fallback): keyword options, boto3's chain for the rest.
+        + attr("PLUGINS", fragment(options.plugin_docs(options.AWS_CONNECTION, ini_section=None, var_prefix=None))),
         "selection.py": HEADER % "Which ASM secrets a task acts on: names, prefixes and filters."
         + attr("DOCUMENTATION", fragment(options.module_docs(options.SELECTION))),
         "naming.py": HEADER % "The naming_policy option of every module that maps ASM names to ScaiVault paths."
         + attr("DOCUMENTATION", fragment(options.module_docs(options.NAMING))),
+        "report.py": HEADER % "The options of modules that write report files."
+        + attr("DOCUMENTATION", fragment(options.module_docs(options.REPORT))),
+        "references.py": HEADER % "Which files a reference scan reads: asm_reference_scan, and asm_cleanup's guard."
+        + attr("DOCUMENTATION", fragment(options.module_docs(options.REFERENCE_SCAN)))
+        + attr("GUARD", fragment({"references": {
+            "description": [
+                "Turns on the B(references) guard: before a secret is scheduled for deletion, these trees are scanned "
+                "(as M(scailabs.scaivault.asm_reference_scan) does) for its name and ARN (full or partial), and a "
+                "secret still referenced is refused with the files and lines.",
+                "Not set (the default): no scan, the guard is off."],
+            "type": "dict",
+            "suboptions": options.module_docs(options.REFERENCE_SCAN)}})),
     }
 
 

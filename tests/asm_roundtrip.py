@@ -13,9 +13,11 @@ __metaclass__ = type
 
 import base64
 import binascii
+import json
 
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.encoding import (
-    BINARY_KEY, FORMAT_JSON, FORMAT_TEXT, TEXT_KEY, EncodingError, canonical_json, check_secret_data, check_value_format)
+    BINARY_KEY, FORMAT_JSON, FORMAT_TEXT, TEXT_KEY, EncodingError, canonical_json, check_secret_data, check_value_format,
+    values_equal)
 
 
 def _single_key(data, key, value_format):
@@ -42,3 +44,21 @@ def decode_to_asm(data, value_format):
     except (binascii.Error, ValueError):
         raise EncodingError(
             "data[%r] is not valid base64, so the binary value cannot be rebuilt; rewrite the secret" % BINARY_KEY)
+
+
+def assert_rebuilds(secret, asm_value):
+    """Assert that a migrated ScaiVault secret rebuilds an ASM GetSecretValue answer exactly; returns its source.
+
+    JSON compares as values (ScaiVault stores an object), text and binary byte for byte; the recorded VersionId
+    must be the ASM version's.
+    """
+    source = secret["metadata"]["source"]
+    assert source["version_id"] == asm_value["VersionId"]
+    string, binary = decode_to_asm(secret["data"], source["format"])
+    if "SecretBinary" in asm_value:
+        assert binary == asm_value["SecretBinary"]
+    elif source["format"] == FORMAT_JSON:
+        assert values_equal(json.loads(string), json.loads(asm_value["SecretString"]))
+    else:
+        assert string == asm_value["SecretString"]
+    return source

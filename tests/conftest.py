@@ -7,8 +7,9 @@ At import time:
 
 * the repository is laid out as ``<root>/ansible_collections/scailabs/scaivault`` (a symlink
   outside the repo; root = ``$SCAIVAULT_COLL_ROOT`` or ``<tmp>/scailabs-scaivault-<hash>``, the
-  same place ``make layout`` uses), ``<root>`` goes first on ``sys.path``, Ansible's own
-  collection finder is installed for it (as ``ansible-test units`` does) and
+  same place ``make layout`` uses; a checkout that already sits in such a tree, as under
+  ``ansible-test units``, is used as it is), ``<root>`` goes first on ``sys.path``, Ansible's own
+  collection finder is installed for it (unless ``ansible-test units`` installed it already) and
   ``ANSIBLE_COLLECTIONS_PATH=<root>`` is exported for subprocesses, so
   ``from ansible_collections.scailabs.scaivault.plugins.module_utils._x import y`` works, and so
   do ``ansible.plugins.loader`` look-ups of ``scailabs.scaivault.*``;
@@ -59,7 +60,12 @@ from harness import servers as _servers  # noqa: E402  pylint: disable=wrong-imp
 
 
 def _layout() -> Path:
-    root = _servers.ensure_layout()
+    repo = TESTS_DIR.parent
+    if repo.parent.parent.name == "ansible_collections":
+        # Already a real .../ansible_collections/scailabs/scaivault (ansible-test units runs in such a copy).
+        root = repo.parent.parent.parent
+    else:
+        root = _servers.ensure_layout()
     os.environ["SCAIVAULT_COLL_ROOT"] = str(root)
     os.environ["ANSIBLE_COLLECTIONS_PATH"] = str(root)
     if str(root) in sys.path:
@@ -68,10 +74,12 @@ def _layout() -> Path:
     # Same as ansible-test's pytest plugin: collection imports go through Ansible's own
     # finder, so plugin-loader look-ups and plain imports see the same modules. ansible-core is
     # a requirement (requirements.txt): without it this import fails the whole run, loudly.
+    # Under ansible-test units its plugin has installed one already: a second would fight it.
     from ansible.utils.collection_loader._collection_finder import (  # pylint: disable=import-outside-toplevel
         _AnsibleCollectionFinder,
     )
-    _AnsibleCollectionFinder(paths=[str(root)])._install()  # pylint: disable=protected-access
+    if not any(isinstance(finder, _AnsibleCollectionFinder) for finder in sys.meta_path):
+        _AnsibleCollectionFinder(paths=[str(root)])._install()  # pylint: disable=protected-access
     return root
 
 
@@ -89,6 +97,40 @@ def _isolate_environment() -> None:
 
 COLL_ROOT = _layout()
 _isolate_environment()
+
+
+# -- CI: a skip is a failure unless it is on the allow-list (tests/ci_skips.py) --------------------------
+def _skip_reason(report):
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2])
+    return str(longrepr or "")
+
+
+def _fail_unexpected_skip(report, nodeid):
+    import ci_skips  # pylint: disable=import-outside-toplevel
+
+    if not report.skipped or hasattr(report, "wasxfail") or not ci_skips.ci_is_set(os.environ):
+        return
+    reason = _skip_reason(report)
+    relative = nodeid if nodeid.startswith("tests/") else "tests/" + nodeid.split("tests/", 1)[-1]
+    if ci_skips.allowed(relative, reason):
+        return
+    report.outcome = "failed"
+    report.longrepr = ("skipped under CI (%s), and this skip is not on the allow-list of tests/ci_skips.py: %s"
+                       % (os.environ.get("CI"), reason))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):  # pylint: disable=unused-argument
+    outcome = yield
+    _fail_unexpected_skip(outcome.get_result(), item.nodeid)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    outcome = yield
+    _fail_unexpected_skip(outcome.get_result(), collector.nodeid)
 
 
 # -- servers ------------------------------------------------------------------------------------

@@ -8,7 +8,10 @@ __metaclass__ = type
 
 
 class ModuleDocFragment:
-    """The action_group attribute, once per group, so every module documents module_defaults alike."""
+    """The action_group attribute, once per membership, so every module documents module_defaults alike.
+
+    A module is in the group of every service whose connection options it takes (meta/runtime.yml).
+    """
 
     DOCUMENTATION = r"""
 options: {}
@@ -18,11 +21,10 @@ options: {}
 options: {}
 attributes:
   action_group:
-    description: Use C(group/scailabs.scaivault.scaivault) or C(group/scailabs.scaivault.all) in C(module_defaults)
-      to set connection options once for many tasks.
+    description: Use C(group/scailabs.scaivault.scaivault) in C(module_defaults) to set the ScaiVault connection
+      options once for many tasks.
     support: full
     membership:
-      - scailabs.scaivault.all
       - scailabs.scaivault.scaivault
 """
 
@@ -30,10 +32,22 @@ attributes:
 options: {}
 attributes:
   action_group:
-    description: Use C(group/scailabs.scaivault.asm) or C(group/scailabs.scaivault.all) in C(module_defaults)
-      to set connection options once for many tasks.
+    description: Use C(group/scailabs.scaivault.asm) in C(module_defaults) to set the AWS connection options once
+      for many tasks.
     support: full
     membership:
-      - scailabs.scaivault.all
       - scailabs.scaivault.asm
+"""
+
+    BOTH_GROUPS = r"""
+options: {}
+attributes:
+  action_group:
+    description: This module talks to both services. It receives the ScaiVault options from
+      C(group/scailabs.scaivault.scaivault) and the AWS options from C(group/scailabs.scaivault.asm) in
+      C(module_defaults); set both groups side by side.
+    support: full
+    membership:
+      - scailabs.scaivault.asm
+      - scailabs.scaivault.scaivault
 """

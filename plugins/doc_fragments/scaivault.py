@@ -66,6 +66,14 @@ options:
       - CA bundle (PEM) used to verify the server's certificate.
       - If not set, E(SCAIVAULT_CA_PATH) is used.
     type: path
+  allow_insecure_http:
+    description:
+      - Accept an C(http://) O(url) or O(token_url) on a host that is not loopback (C(127.0.0.0/8), C(::1), C(localhost)).
+        Over plain HTTP the bearer token, the client secret and every secret value cross the network in clear, so this is
+        refused unless set; when set, each run warns.
+      - If not set, E(SCAIVAULT_ALLOW_INSECURE_HTTP) is used.
+    type: bool
+    default: false
   timeout:
     description:
       - Seconds to wait for each HTTP request.
@@ -181,6 +189,18 @@ options:
         key: ca_path
     vars:
       - name: ansible_scaivault_ca_path
+  allow_insecure_http:
+    description:
+      - Accept plain C(http://) for a non-loopback O(url) or O(token_url) (warned).
+    type: bool
+    default: false
+    env:
+      - name: SCAIVAULT_ALLOW_INSECURE_HTTP
+    ini:
+      - section: scaivault
+        key: allow_insecure_http
+    vars:
+      - name: ansible_scaivault_allow_insecure_http
   timeout:
     description:
       - Seconds to wait for each HTTP request.

@@ -55,8 +55,41 @@ options:
     type: str
     choices: [error, warn, skip]
     default: error
+  asm_fallback:
+    description:
+      - The AWS Secrets Manager secret (name, or full or partial ARN) to read instead when the ScaiVault path is
+        missing, denied (C(401), C(403)) or unreachable (connection failures, C(5xx) after the retries). This is the
+        "production with fallback" stage of repointing consumers; M(scailabs.scaivault.asm_reference_scan) writes
+        lookups with it.
+      - A string for a single path; for several terms a list (one entry per term, in order, null for none) or a
+        dictionary (ScaiVault path -> ASM secret).
+      - 'The value is read with C(GetSecretValue) (C(AWSCURRENT)) and encoded exactly as
+        M(scailabs.scaivault.asm_migrate) encodes it (a JSON object as is, other text as C({"value": ...}), binary as
+        C({"value_base64": ...})), so O(field) and the templates work the same with either source.'
+      - Each path served from ASM warns once (path, ASM secret and the ScaiVault error; never a value). A path that
+        ScaiVault has is never read from ASM.
+      - AWS connection settings come from the options below (O(region) defaults to the region of an ARN) and boto3's
+        own chain (E(AWS_PROFILE), E(AWS_REGION), ...). Needs C(boto3) on the controller and
+        C(secretsmanager:GetSecretValue).
+      - Cannot be combined with O(version) (ASM versions are not ScaiVault versions).
+    type: raw
+  asm_fallback_enabled:
+    description:
+      - The central switch of every O(asm_fallback). V(false) (E(SCAIVAULT_ASM_FALLBACK=off)) turns all fallbacks
+        off without editing a template (the "remove fallback" stage). A missing path is then handled by O(on_missing)
+        (an error by default) and a denied one by O(on_denied).
+    type: bool
+    default: true
+    env:
+      - name: SCAIVAULT_ASM_FALLBACK
+    ini:
+      - section: scaivault
+        key: asm_fallback_enabled
+    vars:
+      - name: ansible_scaivault_asm_fallback_enabled
 extends_documentation_fragment:
   - scailabs.scaivault.scaivault.plugins
+  - scailabs.scaivault.aws.plugins
 notes:
   - Connection settings come, from highest to lowest precedence, from keyword arguments of the lookup call,
     Ansible variables (C(ansible_scaivault_url), C(ansible_scaivault_token), ...), environment variables
@@ -67,9 +100,11 @@ notes:
   - Lookups run on the controller, which needs the C(httpx) Python library.
   - With O(on_missing=warn), O(on_missing=skip) and the O(on_denied) equivalents, the result list is shorter
     than the terms; use one call per path when positions matter.
+  - The AWS options (O(region), O(profile), ...) are used only by O(asm_fallback).
 seealso:
   - module: scailabs.scaivault.scaivault_secret
   - module: scailabs.scaivault.scaivault_secret_info
+  - module: scailabs.scaivault.asm_reference_scan
 author:
   - ScaiLabs (@scailabs)
 """
@@ -107,6 +142,22 @@ EXAMPLES = r"""
   ansible.builtin.set_fact:
     db_password: "{{ lookup('scailabs.scaivault.secret', 'environments/production/billing/db', field='password') }}"
   no_log: true
+
+- name: Production with fallback - ScaiVault first, the old ASM secret while the path is missing, denied or unreachable
+  ansible.builtin.set_fact:
+    stripe_key: >-
+      {{ lookup('scailabs.scaivault.secret', 'environments/production/billing/stripe', field='secret_key',
+                asm_fallback='prod/billing/stripe', region='us-east-1') }}
+  no_log: true
+
+- name: Remove the fallback without editing templates (also SCAIVAULT_ASM_FALLBACK=off, or ini [scaivault] asm_fallback_enabled)
+  vars:
+    ansible_scaivault_asm_fallback_enabled: false
+  ansible.builtin.set_fact:
+    stripe_key: >-
+      {{ lookup('scailabs.scaivault.secret', 'environments/production/billing/stripe', field='secret_key',
+                asm_fallback='prod/billing/stripe', region='us-east-1') }}
+  no_log: true
 """
 
 RETURN = r"""
@@ -118,22 +169,36 @@ _raw:
   elements: raw
 """
 
+from collections import namedtuple
+
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
+from ansible_collections.scailabs.scaivault.plugins.module_utils._clients.asm import HAS_BOTO3, connect as asm_connect
 from ansible_collections.scailabs.scaivault.plugins.module_utils._clients.scaivault import (
-    HAS_HTTPX, ConnectionSettings, ScaiVaultClient)
+    HAS_HTTPX, ConnectionSettings, ScaiVaultClient, insecure_http_warnings)
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.arns import parse_arn
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.encoding import EncodingError, encode_asm_value
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import (
-    PlanError, ScaiVaultError, is_denied_code, is_missing_code)
-from ansible_collections.scailabs.scaivault.plugins.module_utils._common.options import SCAIVAULT_CONNECTION, option_names
+    AsmError, PlanError, ScaiVaultConnectionError, ScaiVaultError, is_denied_code, is_missing_code)
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.options import (
+    AWS_CONNECTION, SCAIVAULT_CONNECTION, option_names)
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.paths import check_paths
 
 display = Display()
 
 CONNECTION_OPTIONS = option_names(SCAIVAULT_CONNECTION)
+AWS_OPTIONS = option_names(AWS_CONNECTION)
 PLUGIN = "scailabs.scaivault.secret"
 VAR_PREFIX = "ansible_scaivault_"
+SWITCH_VARIABLE = "ansible_scaivault_asm_fallback_enabled"
+
+# Why a path was not read from ScaiVault: missing, denied (403), auth (401), unreachable (connection, 5xx),
+# failed (anything else). ``error`` is what the lookup raises when no fallback takes the path.
+Problem = namedtuple("Problem", ["reason", "code", "message", "error"])
+# Paths whose fallback read has warned in this process (a path warns once, whatever the number of reads).
+_WARNED = set()
 
 
 class LookupModule(LookupBase):
@@ -145,6 +210,10 @@ class LookupModule(LookupBase):
         version = self.get_option("version")
         if version is not None and version < 1:
             raise AnsibleLookupError("%s: version must be 1 or more, got %d" % (PLUGIN, version))
+        fallbacks = self._fallbacks(paths)
+        if fallbacks and version is not None:
+            raise AnsibleLookupError("%s: asm_fallback reads ASM's current value, so it cannot be combined with "
+                                     "version=%d; drop one of them" % (PLUGIN, version))
         if not HAS_HTTPX:
             raise AnsibleLookupError("%s needs the httpx Python library on the controller (pip install httpx)" % PLUGIN)
 
@@ -152,14 +221,22 @@ class LookupModule(LookupBase):
         problems = settings.problems()
         if problems:
             raise AnsibleLookupError("%s: ScaiVault connection settings: %s" % (PLUGIN, "; ".join(problems)))
+        for warning in insecure_http_warnings(settings):
+            display.warning("%s: %s" % (PLUGIN, warning))
 
         unique = list(dict.fromkeys(paths))
         client = ScaiVaultClient(settings, warn=display.warning)
         try:
-            found = self._read(client, unique, version)
+            found, unread = self._read(client, unique, version)
         finally:
             client.close()
-        display.vvv("%s: %d path(s) read with %d request(s)" % (PLUGIN, len(unique), client.counter.snapshot()["total"]))
+        asm_calls = self._fall_back(found, unread, fallbacks) if unread else 0
+        for path in unique:
+            if path in unread and path not in found:
+                self._settle(path, unread[path])
+        display.vvv("%s: %d path(s) read with %d request(s)%s" % (
+            PLUGIN, len(unique), client.counter.snapshot()["total"],
+            ", %d ASM call(s) for fallbacks" % asm_calls if asm_calls else ""))
 
         results = []
         for path in paths:
@@ -184,8 +261,7 @@ class LookupModule(LookupBase):
         if not variables:
             return variables
         picked = {}
-        for option in CONNECTION_OPTIONS:
-            name = VAR_PREFIX + option
+        for name in [VAR_PREFIX + option for option in CONNECTION_OPTIONS] + [SWITCH_VARIABLE]:
             if name in variables:
                 value = variables[name]
                 if self._templar is not None and isinstance(value, str):
@@ -206,50 +282,163 @@ class LookupModule(LookupBase):
             raise AnsibleLookupError("%s: give at least one secret path" % PLUGIN)
         return paths
 
+    def _fallbacks(self, paths):
+        """{path: ASM secret id} from asm_fallback (a string, a list by position, or a dict by path)."""
+        given = self.get_option("asm_fallback")
+        if given is None or given == "" or given == [] or given == {}:
+            return {}
+        if isinstance(given, str):
+            if len(set(paths)) != 1:
+                raise AnsibleLookupError("%s: asm_fallback is one ASM secret, but %d paths are read: give a list (one "
+                                         "entry per term) or a dictionary (path: ASM secret)" % (PLUGIN, len(set(paths))))
+            mapping = {paths[0]: given}
+        elif isinstance(given, (list, tuple)):
+            if len(given) != len(paths):
+                raise AnsibleLookupError("%s: asm_fallback has %d entries for %d terms: give one per term (null for "
+                                         "none), or a dictionary (path: ASM secret)" % (PLUGIN, len(given), len(paths)))
+            mapping = {}
+            for path, name in zip(paths, given):
+                if name:
+                    mapping[path] = name
+        elif isinstance(given, dict):
+            unknown = sorted(set(given) - set(paths))
+            if unknown:
+                raise AnsibleLookupError("%s: asm_fallback names paths that are not read here: %s"
+                                         % (PLUGIN, ", ".join(unknown)))
+            mapping = dict((path, name) for path, name in given.items() if name)
+        else:
+            raise AnsibleLookupError("%s: asm_fallback must be an ASM secret name or ARN, a list or a dictionary, got "
+                                     "a %s" % (PLUGIN, type(given).__name__))
+        for path, name in mapping.items():
+            if not isinstance(name, str):
+                raise AnsibleLookupError("%s: the asm_fallback of %s must be an ASM secret name or ARN (a string)"
+                                         % (PLUGIN, path))
+        return mapping
+
     def _read(self, client, paths, version):
-        """{path: data} of the secrets that could be read; the others went through on_missing/on_denied."""
-        found = {}
+        """({path: data} read from ScaiVault, {path: Problem} of the others)."""
+        found, unread = {}, {}
         if version is None and len(paths) > 1:
             try:
                 objects, errors = client.batch_read(paths, include_metadata=False)
             except ScaiVaultError as exc:
-                if not is_denied_code(exc.code):
-                    raise self._error(exc, "reading %d secrets" % len(paths))
-                for path in paths:
-                    self._handle("on_denied", path, exc.code, exc.describe())
-                return found
+                problem = self._problem(exc, "reading %d secrets" % len(paths))
+                return found, dict((path, problem) for path in paths)
             for path in paths:
                 if path in objects and isinstance(objects[path].get("data"), dict):
                     found[path] = objects[path]["data"]
                     continue
                 error = errors.get(path) or {"code": "secret_not_found", "message": "not in the batch answer"}
-                self._per_path_error(path, error.get("code"), error.get("message") or "")
-            return found
+                unread[path] = self._batch_problem(path, error.get("code"), error.get("message") or "")
+            return found, unread
+        down = None
         for path in paths:
+            if down is not None:
+                unread[path] = down  # ScaiVault is unreachable: do not wait for it once per path
+                continue
             try:
                 obj = client.get_secret(path, version=version)
             except ScaiVaultError as exc:
-                if is_denied_code(exc.code):
-                    self._handle("on_denied", path, exc.code, exc.describe())
-                    continue
-                raise self._error(exc, "reading %s" % path)
+                unread[path] = self._problem(exc, "reading %s" % path)
+                if unread[path].reason == "unreachable" and isinstance(exc, ScaiVaultConnectionError):
+                    down = unread[path]
+                continue
             if obj is None:
                 if version is None:
-                    self._handle("on_missing", path, "secret_not_found", "no such secret")
+                    unread[path] = Problem("missing", "secret_not_found", "no such secret", None)
                 else:
-                    self._handle("on_missing", path, "version_not_found",
-                                 "no version %d (never written, pruned by max_versions, or no such secret)" % version)
+                    unread[path] = Problem("missing", "version_not_found", "no version %d (never written, pruned by "
+                                           "max_versions, or no such secret)" % version, None)
                 continue
             found[path] = obj.get("data") or {}
-        return found
+        return found, unread
 
-    def _per_path_error(self, path, code, message):
-        if is_missing_code(code):
-            self._handle("on_missing", path, code, message)
-        elif is_denied_code(code):
-            self._handle("on_denied", path, code, message)
+    def _problem(self, exc, action):
+        """The Problem of a ScaiVault error for a read."""
+        if is_denied_code(exc.code) or exc.status == 403:
+            return Problem("denied", exc.code, exc.describe(), None)
+        if exc.not_found:
+            return Problem("missing", exc.code, exc.describe(), None)
+        if exc.status == 401:
+            reason = "auth"
+        elif isinstance(exc, ScaiVaultConnectionError) or exc.status is None or exc.status >= 500:
+            reason = "unreachable"
         else:
-            raise AnsibleLookupError("%s: reading %s failed: %s %s" % (PLUGIN, path, code, message))
+            reason = "failed"
+        return Problem(reason, exc.code, exc.describe(), self._error(exc, action))
+
+    @staticmethod
+    def _batch_problem(path, code, message):
+        if is_missing_code(code):
+            return Problem("missing", code, message, None)
+        if is_denied_code(code):
+            return Problem("denied", code, message, None)
+        error = AnsibleLookupError("%s: reading %s failed: %s %s" % (PLUGIN, path, code, message))
+        return Problem("unreachable" if code == "backend_unavailable" else "failed", code, message, error)
+
+    def _settle(self, path, problem):
+        """A path neither ScaiVault nor a fallback gave: on_missing, on_denied, or the error."""
+        if problem.reason == "missing":
+            self._handle("on_missing", path, problem.code, problem.message)
+        elif problem.reason == "denied":
+            self._handle("on_denied", path, problem.code, problem.message)
+        else:
+            raise problem.error
+
+    # -- the ASM fallback ---------------------------------------------------------------------------
+    def _fall_back(self, found, unread, fallbacks):
+        """Read the unread paths that have an asm_fallback from ASM, unless the switch is off; ASM calls made."""
+        wanted = [(path, fallbacks[path]) for path in unread if path in fallbacks]
+        if not wanted or not self.get_option("asm_fallback_enabled"):
+            return 0
+        if not HAS_BOTO3:
+            raise AnsibleLookupError("%s: asm_fallback needs the boto3 Python library on the controller "
+                                     "(pip install boto3)" % PLUGIN)
+        clients = {}
+        for path, asm_id in wanted:
+            asm = self._asm_client(clients, asm_id)
+            problem = unread[path]
+            try:
+                value = asm.get_value(asm_id)
+            except AsmError as exc:
+                if exc.not_found or exc.access_denied:
+                    # Neither place has it for us: on_missing / on_denied decide, naming both.
+                    reason = "missing" if exc.not_found else "denied"
+                    unread[path] = Problem(reason, problem.code, "%s; its ASM fallback %s: %s" % (
+                        problem.message, asm_id, exc.describe()), problem.error)
+                    continue
+                raise AnsibleLookupError("%s: %s: ScaiVault answered %s, and the ASM fallback %s failed: %s"
+                                         % (PLUGIN, path, problem.code, asm_id, exc.describe()))
+            try:
+                found[path] = encode_asm_value(value.get("SecretString"), value.get("SecretBinary")).data
+            except EncodingError as exc:
+                raise AnsibleLookupError("%s: %s: the value of the ASM fallback %s cannot be encoded: %s"
+                                         % (PLUGIN, path, asm_id, exc))
+            self._warn_fallback(path, asm_id, asm.region, problem)
+        return sum(client.calls_snapshot()["total"] for client in clients.values())
+
+    def _asm_client(self, clients, asm_id):
+        """One ASM client per region: the region option, else the ARN's region, else boto3's chain."""
+        options = dict((name, self.get_option(name)) for name in AWS_OPTIONS)
+        arn = parse_arn(asm_id)
+        if not options.get("region") and arn and arn["region"]:
+            options["region"] = arn["region"]
+        key = options.get("region") or ""
+        if key not in clients:
+            try:
+                clients[key] = asm_connect(options)
+            except (AsmError, PlanError) as exc:
+                raise AnsibleLookupError("%s: asm_fallback %s: %s" % (PLUGIN, asm_id, exc.describe()))
+        return clients[key]
+
+    @staticmethod
+    def _warn_fallback(path, asm_id, region, problem):
+        if path in _WARNED:
+            return
+        _WARNED.add(path)
+        display.warning("%s: %s was read from the ASM fallback %s (%s) because ScaiVault answered %s (%s). This consumer "
+                        "still depends on ASM; SCAIVAULT_ASM_FALLBACK=off (or %s=false) turns fallbacks off"
+                        % (PLUGIN, path, asm_id, region, problem.reason, problem.code, SWITCH_VARIABLE))
 
     def _handle(self, option, path, code, message):
         choice = self.get_option(option)

@@ -14,15 +14,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import traceback
+
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.scailabs.scaivault.plugins.module_utils._clients.asm import (
-    AsmClient, BOTO3_IMPORT_ERROR, HAS_BOTO3, new_session, region_problem)
+    BOTO3_IMPORT_ERROR, HAS_BOTO3, chain_region, connect as asm_connect)
 from ansible_collections.scailabs.scaivault.plugins.module_utils._clients.scaivault import (
-    ConnectionSettings, HAS_HTTPX, HTTPX_IMPORT_ERROR, ScaiVaultClient)
+    ConnectionSettings, HAS_HTTPX, HTTPX_IMPORT_ERROR, ScaiVaultClient, insecure_http_warnings)
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import CollectionError
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.options import (
-    AWS_CONNECTION, SCAIVAULT_CONNECTION, argument_spec, option_names)
+    AWS_CONNECTION, AWS_CONNECTION_RULES, SCAIVAULT_CONNECTION, argument_spec, option_names)
 
 
 def shared_options(*groups):
@@ -39,15 +41,33 @@ MIN_MASKED_LENGTH = 4
 MASK = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
 
 SCAIVAULT_OPTION_NAMES = option_names(SCAIVAULT_CONNECTION)
+AWS_OPTION_NAMES = option_names(AWS_CONNECTION)
+
+
+def with_rules(kwargs, rules):
+    """AnsibleModule keyword arguments plus an option group's rules (mutually_exclusive, required_by, ...)."""
+    merged = dict(kwargs)
+    for key, value in rules.items():
+        if isinstance(value, dict):
+            merged[key] = dict(value, **(kwargs.get(key) or {}))
+        else:
+            merged[key] = list(kwargs.get(key) or []) + list(value)
+    return merged
 
 
 class CollectionModule:
     """AnsibleModule plus lazily built ScaiVault and ASM clients."""
 
-    def __init__(self, argument_spec, scaivault=True, asm=False, **kwargs):
+    def __init__(self, argument_spec, scaivault=True, asm=False, option_views=None, **kwargs):
+        """``option_views`` maps an option to the function that shows it in the invocation echo
+        (e.g. a config whose unknown keys are masked at any depth); no_log options are masked whole.
+        """
+        self._option_views = option_views or {}
         spec = shared_options(*((SCAIVAULT_CONNECTION,) if scaivault else ()) + ((AWS_CONNECTION,) if asm else ()))
         spec.update(argument_spec)
         kwargs.setdefault("supports_check_mode", True)
+        if asm:
+            kwargs = with_rules(kwargs, AWS_CONNECTION_RULES)
         self.module = AnsibleModule(argument_spec=spec, **kwargs)
         self.params = self.module.params
         no_log_values = self.module.no_log_values
@@ -60,6 +80,10 @@ class CollectionModule:
             self.module.fail_json(msg=missing_required_lib("httpx"), exception=str(HTTPX_IMPORT_ERROR))
         if asm and not HAS_BOTO3:
             self.module.fail_json(msg=missing_required_lib("boto3"), exception=str(BOTO3_IMPORT_ERROR))
+        if asm and not self.params.get("region"):
+            # Modules plan and report with params["region"]: the region boto3's chain picks (AWS_REGION,
+            # AWS_DEFAULT_REGION, the profile's), as an env fallback would have set it.
+            self.params["region"] = chain_region(dict((name, self.params.get(name)) for name in AWS_OPTION_NAMES))
 
     @property
     def check_mode(self):
@@ -72,6 +96,10 @@ class CollectionModule:
     def warn(self, message):
         self.module.warn(message)
 
+    def mask_values(self, values):
+        """Add values to Ansible's own output masking (a second layer; results never hold them)."""
+        self.module.no_log_values.update(value for value in values if len(value) >= MIN_MASKED_LENGTH)
+
     # -- clients ----------------------------------------------------------------------
     def connection_settings(self):
         options = dict((name, self.params.get(name)) for name in SCAIVAULT_OPTION_NAMES)
@@ -79,6 +107,8 @@ class CollectionModule:
         problems = settings.problems()
         if problems:
             self.fail("ScaiVault connection settings: " + "; ".join(problems))
+        for warning in insecure_http_warnings(settings):
+            self.warn(warning)
         return settings
 
     @property
@@ -90,22 +120,13 @@ class CollectionModule:
     @property
     def asm(self):
         if self._asm is None:
-            params = self.params
             try:
-                session = new_session(params.get("region"), params.get("profile"), params.get("access_key"),
-                                      params.get("secret_key"), params.get("session_token"))
-                problem = region_problem(params.get("region"), params.get("endpoint_url"), session)
-                if problem is None:
-                    self._asm = AsmClient(
-                        region=params["region"], endpoint_url=params.get("endpoint_url"),
-                        max_attempts=params.get("aws_max_attempts"), retry_mode=params.get("aws_retry_mode"),
-                        validate_certs=params.get("aws_validate_certs"), ca_bundle=params.get("aws_ca_bundle"),
-                        session=session)
+                self._asm = asm_connect(dict((name, self.params.get(name)) for name in AWS_OPTION_NAMES))
+            except CollectionError as exc:
+                self.fail_from(exc)
             except Exception as exc:  # pylint: disable=broad-except
                 # boto3 raises several unrelated types for bad profiles/config; none carries values.
                 self.fail("cannot create the AWS Secrets Manager client: %s" % exc)
-            if problem:
-                self.fail(problem)
         return self._asm
 
     def api_calls(self):
@@ -129,6 +150,8 @@ class CollectionModule:
             spec = self.module.argument_spec.get(name, {})
             if spec.get("no_log") and value is not None:
                 value = dict((key, MASK) for key in value) if isinstance(value, dict) else MASK
+            elif name in self._option_views and value is not None:
+                value = self._option_views[name](value)
             args[name] = value
         return {"module_args": args}
 
@@ -165,4 +188,18 @@ def run_module(run, argument_spec, scaivault=True, asm=False, **module_options):
         result = run(module)
     except CollectionError as exc:
         module.fail_from(exc)
+    except Exception as exc:  # pylint: disable=broad-except
+        # A bug. Its text could quote data held in memory (int('s3cret') says 's3cret'), so say
+        # what and where, never the text; the traceback has code locations only.
+        module.fail("unexpected %s in %s: this is a bug in the collection; the traceback (-vvv) shows where, "
+                    "never values" % (type(exc).__name__, _innermost_location(exc)),
+                    exception="".join(traceback.format_tb(exc.__traceback__)) + type(exc).__name__)
     module.exit(**result)
+
+
+def _innermost_location(exc):
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "the module"
+    frame = frames[-1]
+    return "%s line %d (%s)" % (frame.filename.rsplit("/", 1)[-1], frame.lineno, frame.name)

@@ -29,6 +29,9 @@ description:
   - "B(target): the ScaiVault target path is unknown (no O(mapping) rule or O(paths) entry), does not exist, or
     holds a value that differs from ASM's current value (compared structurally inside the module; values are
     never returned, reasons name keys at most). Turned off with O(require_target=false)."
+  - "B(references) (opt-in, with O(references)): the consumers' trees still name the secret or its ARN (full or
+    partial) - code that will read ASM tomorrow, which neither ScaiVault's audit nor ASM's C(LastAccessedDate) can
+    see yet. The reason names the files and lines."
   - The task fails when any secret was refused, unless O(fail_on_refusal=false); it fails when any secret could
     not be processed (an API error).
   - Needs C(secretsmanager:DescribeSecret), C(GetSecretValue) (and C(BatchGetSecretValue) when allowed),
@@ -39,7 +42,8 @@ extends_documentation_fragment:
   - scailabs.scaivault.scaivault
   - scailabs.scaivault.selection
   - scailabs.scaivault.naming
-  - scailabs.scaivault.attributes.asm_group
+  - scailabs.scaivault.references.guard
+  - scailabs.scaivault.attributes.both_groups
 attributes:
   check_mode:
     description: Evaluates every guard and reports per secret what would be scheduled, restored or refused; deletes
@@ -206,7 +210,8 @@ secrets:
       type: list
       elements: dict
     guards:
-      description: Names of the guards that refused it (C(replica), C(rotation), C(sync), C(audit), C(target)).
+      description: Names of the guards that refused it (C(replica), C(rotation), C(sync), C(audit), C(target),
+        C(references)).
       type: list
       elements: str
     reasons:
@@ -216,6 +221,11 @@ secrets:
     asm_last_accessed:
       description: ASM's LastAccessedDate, when AWS reports it (direct ASM reads are not in ScaiVault's audit).
       type: str
+    references:
+      description: With O(references), where the scanned trees still name the secret (C(file), C(line), C(kind),
+        C(form)).
+      type: list
+      elements: dict
 summary:
   description: Number of secrets per status, plus C(total).
   returned: always
@@ -231,6 +241,11 @@ failed_secrets:
   returned: always
   type: list
   elements: str
+references_scan:
+  description: With O(references), what the scan read (C(files_scanned), C(files_skipped), C(references),
+    C(scan_seconds)).
+  returned: when the references guard ran
+  type: dict
 excluded_identities:
   description: Identities whose reads did not count (the caller's own first).
   returned: when a guard evaluation ran
@@ -249,16 +264,19 @@ from ansible_collections.scailabs.scaivault.plugins.module_utils._common.countin
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.encoding import EncodingError, encode_asm_value
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import AsmError, ScaiVaultError, is_missing_code
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.mapping import MappingError
-from ansible_collections.scailabs.scaivault.plugins.module_utils._common.options import NAMING, SELECTION
-from ansible_collections.scailabs.scaivault.plugins.module_utils._common.paths import path_problems
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.options import NAMING, REFERENCE_SCAN, SELECTION
 from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import run_module, shared_options
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.audit import WindowError, window
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.cleanup import (
     ABSENT, PRESENT, SCHEDULED, audit_reason, cleanup_action, deletion_state, federations_of, iso_date,
-    planned_deletion_date, refusal, replica_reason, rotation_reason, sync_reason, target_reason)
+    planned_deletion_date, references_reason, refusal, replica_reason, rotation_reason, sync_reason, target_reason)
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.references import Globs, ScanOptionError, parse_size
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.selection import listing_requests, SelectionError
-from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.targets import STATUS_OK, plan_targets
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.targets import (
+    STATUS_OK, explicit_paths_problem, plan_targets)
 from ansible_collections.scailabs.scaivault.plugins.module_utils._run.audit import collect_reads
+from ansible_collections.scailabs.scaivault.plugins.module_utils._run.references import (
+    ReferenceScanError, build_catalog, scan_trees)
 
 MIN_WINDOW = 7
 MAX_WINDOW = 30
@@ -282,6 +300,7 @@ class Secret:
         self.status = None
         self.changed = False
         self.state_after = None
+        self.references = None
 
     def fail(self, reason):
         self.status = "failed"
@@ -300,6 +319,9 @@ class Secret:
         if self.federations:
             entry["federated_paths"] = [dict((k, fed[k]) for k in ("name", "id", "mode", "path"))
                                         for fed in self.federations]
+        if self.references is not None:
+            entry["references"] = [dict((k, hit[k]) for k in ("file", "line", "kind", "form"))
+                                   for hit in self.references]
         return entry
 
 
@@ -317,6 +339,7 @@ def argument_spec():
         quiet_window=dict(type="str", default="14d"),
         exclude_identities=dict(type="list", elements="str"),
         fail_on_refusal=dict(type="bool", default=True),
+        references=dict(type="dict", options=shared_options(REFERENCE_SCAN)),
     )
 
 
@@ -327,10 +350,9 @@ def check_options(module):
     if not params["force_delete_without_recovery"] and not MIN_WINDOW <= days <= MAX_WINDOW:
         module.fail("recovery_window_days must be between %d and %d (got %d); use force_delete_without_recovery "
                     "to delete without a window" % (MIN_WINDOW, MAX_WINDOW, days))
-    for name, path in (params["paths"] or {}).items():
-        problems = path_problems(path)
-        if problems:
-            module.fail("paths: the target of %s, %r, %s" % (name, path, "; ".join(problems)))
+    problem = explicit_paths_problem(params["paths"])
+    if problem:
+        module.fail(problem)
     try:
         window(params["quiet_window"], None, since_option="quiet_window")
     except WindowError as exc:
@@ -338,6 +360,16 @@ def check_options(module):
     if params["filters"] and not params["prefixes"]:
         module.fail("filters narrow the prefixes listings of asm_cleanup, and names are acted on as given: "
                     "give prefixes with the filters, or remove the filters")
+    references = params["references"]
+    if references is not None:
+        if not references.get("roots"):
+            module.fail("references needs roots, the consumers' trees to scan (or leave references unset to turn the "
+                        "guard off)")
+        try:
+            references["max_size"] = parse_size(references["max_file_size"], "references.max_file_size")
+            Globs(references["include"], references["exclude"])
+        except ScanOptionError as exc:
+            module.fail("references: %s" % exc)
     try:
         # One listing per prefix, the user's filters ANDed into each.
         return [api_filters for prefix in params["prefixes"] or []
@@ -373,9 +405,11 @@ def run(module):
             # A guard that cannot be evaluated at all (a missing scope, ScaiVault down) stops the
             # whole run before anything is deleted: no secret may pass a guard that did not run.
             try:
-                extra["excluded_identities"] = evaluate_guards(module, params, candidates, now)
+                extra["excluded_identities"] = evaluate_guards(module, params, candidates, now, extra)
             except (ScaiVaultError, AsmError) as exc:
                 module.fail_from(exc, "asm_cleanup guards (nothing was deleted)")
+            except ReferenceScanError as exc:
+                module.fail("asm_cleanup references guard (nothing was deleted): %s" % exc)
             except (MappingError, ValueError) as exc:
                 module.fail("asm_cleanup: %s" % exc)
         for secret in candidates:
@@ -455,7 +489,7 @@ def plan_target_paths(params, candidates):
             secret.target_problem = plan.reason
 
 
-def evaluate_guards(module, params, candidates, now):
+def evaluate_guards(module, params, candidates, now, extra=None):
     """Run every guard for the secrets still present in ASM; refused ones get status 'refused'."""
     client = module.scaivault
     region = module.asm.region
@@ -489,9 +523,19 @@ def evaluate_guards(module, params, candidates, now):
         if compare:
             asm_values, asm_errors = module.asm.batch_get_values([secret.description["ARN"] for secret in compare])
 
+    referenced = scan_references(params["references"], candidates, region) if params["references"] else None
+    if referenced is not None:
+        scanned, by_name = referenced
+        if extra is not None:
+            extra["references_scan"] = scanned
+        for secret in candidates:
+            secret.references = by_name.get(secret.name, [])
+
     for secret in candidates:
         reasons = [replica_reason(secret.description, region), rotation_reason(secret.description),
                    sync_reason(secret.federations, params["allow_sync_backend"])]
+        if secret.references:
+            reasons.append(references_reason(secret.references, secret.target_path))
         paths = [secret.target_path] + [fed["path"] for fed in secret.federations]
         reasons.append(audit_reason(per_path, [path for path in paths if path], params["quiet_window"]))
         for fed in secret.federations:
@@ -509,6 +553,20 @@ def evaluate_guards(module, params, candidates, now):
             secret.status = "refused"
             secret.guards, secret.reasons = verdict["guards"], verdict["reasons"]
     return exclude
+
+
+def scan_references(options, candidates, region):
+    """(scan summary, {name: [hit]}): the references guard's scan for the candidates' names and ARNs."""
+    secrets = [{"name": secret.name, "arn": (secret.description or {}).get("ARN"), "region": region,
+                "scaivault_path": secret.target_path} for secret in candidates]
+    scan = scan_trees(build_catalog(secrets), options["roots"], options["include"], options["exclude"],
+                      options["max_size"])
+    by_name = {}
+    for hit in scan["hits"]:
+        by_name.setdefault(hit["asm_name"], []).append(hit)
+    summary = {"files_scanned": scan["files_scanned"], "files_skipped": len(scan["skipped"]),
+               "references": len(scan["hits"]), "scan_seconds": scan["seconds"]}
+    return summary, by_name
 
 
 def target_guard(secret, targets, target_errors, asm_values, asm_errors, allow_rotated_target):

@@ -35,6 +35,7 @@ extends_documentation_fragment:
   - scailabs.scaivault.aws
   - scailabs.scaivault.selection
   - scailabs.scaivault.naming
+  - scailabs.scaivault.report
   - scailabs.scaivault.attributes.asm_group
 options:
   include_planned_deletion:
@@ -484,7 +485,7 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.durations import DurationError, parse_duration
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import AsmError
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.mapping import IDENTITY_RULES, MappingError, compile_rules
-from ansible_collections.scailabs.scaivault.plugins.module_utils._common.options import NAMING, SELECTION
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.options import NAMING, REPORT, SELECTION
 from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import run_module, shared_options
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.cost import (
     CostError, estimate_federation_cost, rotation_changes_per_month)
@@ -494,13 +495,13 @@ from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.inventory
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.selection import check_filters, SelectionError
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.targets import plan_targets
 from ansible_collections.scailabs.scaivault.plugins.module_utils._run.report_markdown import inventory_markdown
-from ansible_collections.scailabs.scaivault.plugins.module_utils._run.reports import ReportError, module_reports
+from ansible_collections.scailabs.scaivault.plugins.module_utils._run.reports import ReportError, module_reports, parse_mode
 from ansible_collections.scailabs.scaivault.plugins.module_utils._run.selection import list_scope
 
 
 def argument_spec():
     return dict(
-        shared_options(SELECTION, NAMING),
+        shared_options(SELECTION, NAMING, REPORT),
         include_planned_deletion=dict(type="bool", default=False),
         query=dict(type="str"),
         service_depth=dict(type="int", default=2),
@@ -597,6 +598,7 @@ def estimate_cost(params, secrets, sync_interval):
 def run(module):
     params = module.params
     compiled = check_options(module)
+    parse_mode(params["report_mode"])  # a bad mode fails before any call
     region = params["region"]
     asm = module.asm
 
@@ -605,7 +607,7 @@ def run(module):
                                         filters=params["filters"],
                                         include_planned_deletion=params["include_planned_deletion"])
     except AsmError as exc:
-        module.fail_from(exc, "listing the secrets of %s" % region, api_calls=module.api_calls())
+        module.fail_from(exc, "listing the secrets of region %s" % region, api_calls=module.api_calls())
 
     result = {"changed": False, "region": region, "not_found": not_found}
     if "query" in compiled:
@@ -643,7 +645,7 @@ def run(module):
         try:
             result["reports"] = module_reports(
                 {"json": params["report_json"], "markdown": params["report_markdown"]}, report,
-                inventory_markdown(region, secrets, summary), module.check_mode)
+                inventory_markdown(region, secrets, summary), module.check_mode, parse_mode(params["report_mode"]))
         except ReportError as exc:
             module.fail(str(exc), api_calls=module.api_calls())
 

@@ -52,7 +52,8 @@ extends_documentation_fragment:
   - scailabs.scaivault.aws
   - scailabs.scaivault.selection
   - scailabs.scaivault.naming
-  - scailabs.scaivault.attributes.asm_group
+  - scailabs.scaivault.report
+  - scailabs.scaivault.attributes.both_groups
 options:
   source:
     description:
@@ -238,13 +239,14 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     var: migration.summary
 
-- name: Plan only, with diffs (no write on either side), for two named secrets
+- name: Plan only, with diffs (no write on either side), for the billing folder
   scailabs.scaivault.asm_migrate:
     region: us-east-1
-    names: [prod/billing/stripe, prod/orders/db]
+    prefixes: [prod/billing/]
     mapping:
-      - match: "prod/*/*"
-        path: "environments/production/*/*"
+      - match: "prod/billing/**"
+        path: "environments/production/billing/**"
+    naming_policy: normalize
   check_mode: true
   diff: true
 
@@ -389,6 +391,13 @@ secrets:
       type: list
       elements: str
       returned: when there are notes
+    metadata_update:
+      description:
+        - When only metadata changed (the target already holds the current ASM version) - V(in_place) when the
+          tenant's metadata-only update carried it (no value read, no version written), V(new_version) when the
+          tenant has none and a new version with the unchanged value was written for it.
+      type: str
+      returned: when only metadata changed and not in check mode
 summary:
   description: How many secrets ended in each action, and why.
   returned: always
@@ -421,6 +430,13 @@ summary:
     versions_written:
       description: ScaiVault versions written.
       type: int
+    metadata_in_place:
+      description: Secrets whose metadata alone changed and was updated without a new version.
+      type: int
+    versions_for_metadata:
+      description: Secrets whose metadata alone changed and got a new version for it (the tenant has no
+        metadata-only update).
+      type: int
     rotation_enabled:
       description: Migrated or up-to-date secrets that still have ASM rotation on.
       type: int
@@ -437,7 +453,8 @@ summary:
       returned: when batch is set
       sample: {"start": 0, "stop": 500}
   sample: {"total": 3, "create": 1, "update": 0, "unchanged": 1, "skip": 1, "error": 0, "failed": 0, "changed": 1,
-           "versions_written": 1, "rotation_enabled": 0, "by_reason": {"replica": 1}, "selected_total": 3}
+           "versions_written": 1, "metadata_in_place": 0, "versions_for_metadata": 0, "rotation_enabled": 0,
+           "by_reason": {"replica": 1}, "selected_total": 3}
 api_calls:
   description:
     - What the run spent, per service and operation - C(asm) (C(ListSecrets), C(BatchGetSecretValue), ..., C(total),
@@ -477,14 +494,14 @@ import time
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import (
     AsmError, PlanError, ScaiVaultError)
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.mapping import MappingError, compile_rules
-from ansible_collections.scailabs.scaivault.plugins.module_utils._common.options import NAMING, SELECTION
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.options import NAMING, REPORT, SELECTION
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.tags import TAG_STYLES
 from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import run_module, shared_options
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.migration import MigrationSettings
 from ansible_collections.scailabs.scaivault.plugins.module_utils._run.migration import (
     AsmValues, FederationValues, Migration, MigrationAborted, federation_rules)
 from ansible_collections.scailabs.scaivault.plugins.module_utils._run.report_markdown import migration_markdown
-from ansible_collections.scailabs.scaivault.plugins.module_utils._run.reports import ReportError, module_reports
+from ansible_collections.scailabs.scaivault.plugins.module_utils._run.reports import ReportError, module_reports, parse_mode
 
 MAX_WORKERS = 32
 FAILURES_IN_MESSAGE = 20
@@ -492,7 +509,7 @@ FAILURES_IN_MESSAGE = 20
 
 def argument_spec():
     return dict(
-        shared_options(SELECTION, NAMING),
+        shared_options(SELECTION, NAMING, REPORT),
         source=dict(type="str", default="asm", choices=["asm", "federation"]),
         federation_backend=dict(type="str"),
         federation_path_mapping=dict(type="dict"),
@@ -577,6 +594,7 @@ def failure_message(failed, total):
 def run(module):
     started = time.time()
     params = module.params
+    parse_mode(params["report_mode"])  # a bad mode fails before any call
     settings = settings_from(module)
     migration = Migration(module.asm, module.scaivault, settings, check_mode=module.check_mode,
                           diff_mode=module.diff_mode, values=value_source(module), warn=module.warn)
@@ -587,7 +605,7 @@ def run(module):
     except MigrationAborted as exc:
         module.fail_from(exc.cause, exc.action, api_calls=module.api_calls())
     except (AsmError, ScaiVaultError) as exc:
-        module.fail_from(exc, "listing the secrets of %s" % params["region"], api_calls=module.api_calls())
+        module.fail_from(exc, "listing the secrets of region %s" % params["region"], api_calls=module.api_calls())
 
     result = dict(changed=outcome.changed, region=params["region"], secrets=outcome.results(),
                   summary=outcome.summary(), pacing=outcome.pacing, timings=outcome.timings)
@@ -611,7 +629,7 @@ def write_report(module, result, base):
     report["api_calls"] = module.api_calls()
     try:
         return module_reports({"json": base + ".json", "markdown": base + ".md"}, report,
-                              migration_markdown(report), module.check_mode)
+                              migration_markdown(report), module.check_mode, parse_mode(module.params["report_mode"]))
     except ReportError as exc:
         module.fail(str(exc), **result)
 

@@ -75,9 +75,15 @@ options:
       - "For C(aws-secrets-manager): C(region) (required), and C(credentials_path), the ScaiVault path of a
         secret whose data holds C(access_key_id), C(secret_access_key) and optionally C(session_token). Omit
         C(credentials_path) to let ScaiVault use its own IAM role (no static credentials)."
-      - AWS keys are never accepted inline in O(config); the module fails and explains the credential pattern.
-      - Required to create a backend. Keys whose name looks like a credential (token, secret, password, ...)
-        are masked in results and diffs; keys ending in C(_path) are shown.
+      - Credentials are never accepted inline, at any depth of O(config) (a key named like C(secret_access_key),
+        C(token), C(password), C(passphrase), C(client_key), C(secret_id), ... inside any nested dict or list);
+        the module fails naming the key and explains the credential pattern. Keys ending in C(_path) name a
+        ScaiVault path and are allowed.
+      - Required to create a backend. Results, diffs, the invocation echo and
+        M(scailabs.scaivault.scaivault_federation_info) show only known non-secret keys (C(region),
+        C(credentials_path), C(auth_config_path), C(address), C(endpoint), C(mount), C(namespace), C(role_arn),
+        C(vault_url), C(project_id), C(kv_version), C(auth_method)); every other value is shown as C(********),
+        at any depth.
     type: dict
   path_mapping:
     description:
@@ -312,8 +318,8 @@ import time
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import PlanError, ScaiVaultError
 from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import run_module
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.federation import (
-    backend_diff, backend_view, build_desired, compare, creation_body, credential_values, projected, proxy_settled,
-    status_errors, sync_completed)
+    backend_diff, backend_view, build_desired, compare, creation_body, credential_values, masked_config, projected,
+    proxy_settled, status_errors, sync_completed, without_unreported_transform)
 
 # Federation calls are rate limited (20/min on a default tenant): poll gently.
 POLL_DELAYS = (0.2, 0.3, 0.5, 1.0, 2.0, 3.0)
@@ -343,8 +349,9 @@ def run(module):
     name = params["name"]
     if params["state"] == "absent" and (params["sync_now"] or params["wait"]):
         raise PlanError("federation backend %s: sync_now and wait apply to state=present only" % name)
-    # Credentials put inline in config (refused below) must not come back in the invocation echo.
-    module.module.no_log_values.update(credential_values(params["config"]))
+    # Credentials put inline in config are refused below; the invocation echo shows config masked
+    # (option_views) and Ansible masks its hidden strings as a second layer.
+    module.mask_values(credential_values(params["config"]))
     result = {"changed": False, "backend": {}, "changed_fields": []}
     try:
         desired = build_desired(name, params["type"], params["config"], params["path_mapping"], params["mode"],
@@ -424,6 +431,9 @@ def create(module, result, desired):
 
 
 def update(module, result, current, desired):
+    desired, warning = without_unreported_transform(module.params["name"], current, desired)
+    if warning:
+        module.warn(warning)
     try:
         changes, changed_fields = compare(module.params["name"], current, desired)
     except PlanError as exc:
@@ -489,7 +499,7 @@ def wait_for_status(module, result, backend, before, triggered):
 
 
 def main():
-    run_module(run, argument_spec())
+    run_module(run, argument_spec(), option_views={"config": masked_config})
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ description:
 extends_documentation_fragment:
   - scailabs.scaivault.scaivault
   - scailabs.scaivault.aws
-  - scailabs.scaivault.attributes.scaivault_group
+  - scailabs.scaivault.attributes.both_groups
 attributes:
   check_mode:
     description: The module only reads, so check mode runs the same comparison.

@@ -277,8 +277,7 @@ def run(module):
 
 
 def attached_paths(client, policy_id):
-    return sorted(item.get("secret_path") or item.get("path")
-                  for item in client.paginate(item_path(POLICIES, policy_id, "secrets"), {"limit": PAGE_SIZE}))
+    return client.rotation_secret_paths(policy_id, page_size=PAGE_SIZE)
 
 
 def absent(module, policy):

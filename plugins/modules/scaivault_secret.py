@@ -19,8 +19,10 @@ description:
   - Idempotent. O(data) is compared structurally with the stored value (key order and JSON
     spelling do not count; C(true), C(1) and C(1.0) are different values); metadata is compared
     field by field. A new version is written only when something really differs.
-  - ScaiVault has no metadata-only update; every write carries the value and creates a new version.
-    A change of metadata, type or options alone therefore re-sends the stored value unchanged.
+  - Every write of the value creates a new version. A change of metadata alone (tags, owner, description,
+    custom keys) uses the tenant's metadata-only update where it has one (discovered on the first such change;
+    no new version, and the stored value need not be read); otherwise, and for a change of type or options,
+    the stored value is re-sent unchanged as a new version, and RV(version_written_for_metadata) says so.
   - Options that are not set leave the stored value alone; nothing is ever removed because an option was omitted.
   - Secret values never appear in results, warnings, error messages or diffs. The diff shows
     metadata, options and, for the data, the key names with a salted fingerprint per key
@@ -41,6 +43,8 @@ attributes:
       - A soft-deleted path looks absent to every read, so check mode predicts a create where the real
         run fails with C(409 secret_exists), and predicts no change for O(state=absent) with
         O(permanent=true) where the real run purges the soft-deleted secret.
+      - For a change of metadata alone the new version number is predicted as if a version were written, because
+        whether the tenant updates metadata in place is found out by the first real write.
   diff_mode:
     description: Shows metadata, type, options and, for the data, key names with salted per-key fingerprints, never
       values.
@@ -301,6 +305,14 @@ changed_fields:
   type: list
   elements: str
   sample: ["metadata.owner", "metadata.tags"]
+version_written_for_metadata:
+  description:
+    - For a change of metadata only, whether a new version (with the unchanged value) had to be written for it
+      because the tenant has no metadata-only update (V(false) - the metadata was updated in place; null - not
+      a metadata-only change, or check mode, which cannot tell before the first real write).
+  returned: when O(state=present)
+  type: bool
+  sample: false
 data_compared:
   description: Whether the stored value was read and compared (false with O(compare=metadata_only)).
   returned: when O(state=present)
@@ -388,10 +400,13 @@ def present(module, path, salt):
     plan = plan_present(path, current, **request)
 
     after = plan.after
+    version_for_metadata = None
     if plan.changed and not module.check_mode:
-        written = write(module, client, path, plan, compare)
+        written, wrote_version = write(module, client, path, plan, compare)
         after = dict(plan.after)
         after.update(public_view(written))
+        if plan.metadata_only:
+            version_for_metadata = wrote_version
     after_options = options_view(after) if (plan.changed and not module.check_mode) else predicted_options(plan, current)
 
     result = dict(
@@ -399,9 +414,10 @@ def present(module, path, salt):
         version=after.get("version"), secret_type=after.get("secret_type"), metadata=after.get("metadata") or {},
         options=after_options, created_at=after.get("created_at"), updated_at=after.get("updated_at"),
         expires_at=after.get("expires_at"), rotation_policy_id=after.get("rotation_policy_id"),
-        changed_fields=plan.changed_fields, data_compared=plan.data_compared, api_calls=module.api_calls())
+        changed_fields=plan.changed_fields, data_compared=plan.data_compared,
+        version_written_for_metadata=version_for_metadata, api_calls=module.api_calls())
     if module.diff_mode:
-        after_data = plan.body["data"] if plan.changed else (current or {}).get("data")
+        after_data = plan.body["data"] if plan.changed and plan.body else (current or {}).get("data")
         if not plan.changed and not plan.data_compared:
             after_data = None
         result["diff"] = dict(
@@ -451,6 +467,18 @@ def read_current(module, client, path, compare):
 
 
 def write(module, client, path, plan, compare):
+    """(the object written, whether a version was written): metadata alone goes through the tenant's
+    metadata-only update where it has one; anything else (or a tenant without it) is a PUT."""
+    if plan.metadata_only:
+        answer = client.update_metadata(path, plan.metadata, version=plan.previous_version)
+        if answer is not None:
+            return dict(answer, version=answer.get("version") or plan.previous_version), False
+        if plan.body is None:
+            raise PlanError(plan.value_needed)
+    return put(module, client, path, plan, compare), True
+
+
+def put(module, client, path, plan, compare):
     """PUT the plan's body; after a lost answer, re-read and decide instead of re-sending blindly."""
     try:
         return client.put_secret(path, **plan.body)

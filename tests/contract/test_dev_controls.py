@@ -3,6 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """docs/development.md: fault injection and request counters."""
 
+import threading
 import time
 
 import httpx
@@ -95,3 +96,42 @@ def test_reset_wipes_data_audit_and_faults(server, api):
     assert api.get("/v1/secrets/r/one").status_code == 404
     assert [row["action"] for row in api.get("/v1/audit/logs").json()["logs"]] == ["read"]
     assert server.dev("GET", "/_dev/faults")["faults"] == []
+
+
+def test_after_lets_the_first_matching_requests_through(server, api, expect_error):
+    faults(server, {"kind": "status", "status": 400, "code": "bad_request", "after": 1, "count": 1, "method": "PUT",
+                    "path_regex": "/f/after-n$"})
+    assert api.put("/v1/secrets/f/after-n", json={"data": {"k": 1}}).status_code == 201
+    expect_error(api.put("/v1/secrets/f/after-n", json={"data": {"k": 2}}), 400, "bad_request")
+    assert api.put("/v1/secrets/f/after-n", json={"data": {"k": 3}}).json()["version"] == 2
+
+
+def test_hold_keeps_a_request_until_released(server, api):
+    """A held request waits (others pass), another write lands meanwhile, the release lets it finish after."""
+    api.put("/v1/secrets/f/held", json={"data": {"k": "first"}})
+    faults(server, {"kind": "hold", "count": 1, "method": "GET", "path_regex": "/f/held$"})
+    answer = {}
+    reader = threading.Thread(target=lambda: answer.update(read=api.get("/v1/secrets/f/held")))
+    reader.start()
+    assert server.dev("POST", "/_dev/faults/wait-held", json={"held": 1, "timeout": 8}) == {"held": 1}
+    assert api.put("/v1/secrets/f/held", json={"data": {"k": "second"}}).json()["version"] == 2
+    assert "read" not in answer
+    server.dev("POST", "/_dev/faults/release")
+    reader.join(30)
+    assert answer["read"].json()["data"] == {"k": "second"}
+    with pytest.raises(httpx.HTTPStatusError) as none_held:
+        server.dev("POST", "/_dev/faults/wait-held", json={"held": 1, "timeout": 0.2})
+    assert none_held.value.response.status_code == 408
+
+
+def test_path_error_answers_chosen_paths_of_a_batch_as_errors(server, api):
+    for path in ("f/pe/a", "f/pe/b"):
+        api.put("/v1/secrets/" + path, json={"data": {"k": 1}})
+    faults(server, {"kind": "path_error", "path_regex": "^/v1/secrets/batch", "batch_path_regex": "/b$|/c$",
+                    "code": "access_denied"})
+    body = api.post("/v1/secrets/batch/metadata", json={"paths": ["f/pe/a", "f/pe/b", "f/pe/c"]}).json()
+    assert list(body["secrets"]) == ["f/pe/a"]
+    codes = {path: error["code"] for path, error in body["errors"].items()}
+    assert codes == {"f/pe/b": "access_denied", "f/pe/c": "access_denied"}
+    body = api.post("/v1/secrets/batch", json={"paths": ["f/pe/a", "f/pe/b"]}).json()
+    assert list(body["secrets"]) == ["f/pe/a"] and list(body["errors"]) == ["f/pe/b"]

@@ -3,14 +3,12 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Persistence across kill -9, graceful SIGTERM, startup flags, and /_dev off without the flag."""
 
-import shutil
 import ssl
-import subprocess
 import threading
 import time
 
 import httpx
-import pytest
+import trustme
 
 
 def write_until_stopped(client, name, acknowledged, stop):
@@ -96,14 +94,16 @@ def test_size_and_rate_limit_flags(spawn_server, expect_error):
     expect_error(api.put("/v1/secrets/f/small", json={"data": {"k": "z"}}), 429, "rate_limited")
 
 
-@pytest.mark.skipif(not shutil.which("openssl"), reason="openssl CLI needed to make a test certificate")
 def test_tls(spawn_server, tmp_path):
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                    "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    # A private CA and a certificate for 127.0.0.1 (trustme, from requirements-dev.txt: no openssl CLI needed).
+    ca = trustme.CA()
+    issued = ca.issue_cert("127.0.0.1")
+    cert, key, ca_file = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "ca.pem"
+    issued.cert_chain_pems[0].write_to_path(str(cert))
+    issued.private_key_pem.write_to_path(str(key))
+    ca.cert_pem.write_to_path(str(ca_file))
     dev = spawn_server("tls", extra_args=["--tls-cert", str(cert), "--tls-key", str(key)])
     assert dev.url.startswith("https://")
-    api = dev.client(verify=ssl.create_default_context(cafile=str(cert)))
+    api = dev.client(verify=ssl.create_default_context(cafile=str(ca_file)))
     assert api.put("/v1/secrets/tls/one", json={"data": {"k": 1}}).status_code == 201
     assert api.get("/v1/secrets/tls/one").json()["data"] == {"k": 1}

@@ -14,6 +14,7 @@ import threading
 import time
 import urllib.parse
 
+from .contract import Contract
 from .counters import DROPPED as DROPPED_STATUS, RequestCounters
 from .errors import ApiError
 from .faults import FaultInjector
@@ -27,9 +28,11 @@ _SHUTTING_DOWN = ApiError(503, "service_unavailable", "the server is shutting do
 
 
 class App:
-    def __init__(self, db, tokens, audit, rate_limiter, dev_controls=False, config=None):
+    def __init__(self, db, tokens, audit, rate_limiter, dev_controls=False, config=None, contract=None):
         self.db = db
         self.config = dict(config or {})
+        # Which reading of the contract's [assumed] shapes this server plays (contract.py).
+        self.contract = contract or Contract()
         self.tokens = tokens
         self.audit = audit
         self.rate_limiter = rate_limiter
@@ -69,6 +72,7 @@ class App:
         self.counters.reset()
         self.faults.clear()
         self.rate_limiter.reset()
+        self.contract.reset()
         for hook in self.reset_hooks:
             hook()
 
@@ -91,6 +95,21 @@ class App:
             return DROPPED
         if fault.kind == "status":
             return self._error_response(request, fault.error())
+        if fault.kind == "hold":
+            self.faults.holds.hold(fault.hold_seconds)
+            return self._process(request)
+        if fault.kind == "path_error":
+            response = self._process(request)
+            if response.status == 200:
+                response.body = fault.path_errors(response.body)
+            return response
+        if fault.kind == "echo_body":
+            if fault.echo == "answer":
+                payload, _type = self._process(request).payload()
+            else:
+                payload = request.body or b""
+            text = payload.decode("utf-8", "replace")
+            return self._error_response(request, fault.echo_error(text, request.header("Authorization")))
         # drop_after: the work is done and committed; only the answer is lost.
         self._process(request)
         return DROPPED
@@ -104,7 +123,7 @@ class App:
             response = route.handler(request)
         except ApiError as err:
             self._audit_failure(request, err)
-            response = self._error_response(request, err)
+            response = self._error_response(request, self._as_contracted(err))
             limits = self._peek_rate_limit(request)
         except Exception:  # pylint: disable=broad-except
             # The contract's internal_error (clients retry once); the traceback goes to stderr.
@@ -115,6 +134,15 @@ class App:
             for name, value in limits.items():
                 response.headers.setdefault(name, value)
         return response
+
+    def _as_contracted(self, err):
+        """An error as the active contract words it (status of validation errors, scope details)."""
+        if self.contract.on("validation_422") and err.status == 400 and err.code == "validation_error":
+            err = ApiError(422, err.code, err.message, err.details, err.headers)
+        if self.contract.on("no_required_scope") and err.code == "insufficient_scope" and err.details:
+            err = ApiError(err.status, err.code, err.message,
+                           {key: value for key, value in err.details.items() if key != "required_scope"}, err.headers)
+        return err
 
     def _route(self, request, router):
         route, params = router.match(request.method, request.path)

@@ -15,6 +15,7 @@ import urllib.parse
 from dataclasses import dataclass
 
 from .auth import OAUTH, Identity, identity_from_dict
+from .errors import ApiError, validation_error
 from .http_types import Response
 from .timeutil import after_seconds, iso
 
@@ -90,5 +91,20 @@ def register(app, service_accounts):
         return Response(200, {"access_token": token, "token_type": "Bearer", "expires_in": account.token_ttl_seconds,
                               "scope": " ".join(sorted(granted))}, {"Cache-Control": "no-store"})
 
+    def introspect(request):
+        """[doc] reference/authentication: admin scope; an unknown or expired token is 200 {active: false}."""
+        body = request.json_object()
+        token = body.get("token")
+        if not isinstance(token, str) or not token:
+            raise validation_error("token must be a non-empty string", "token")
+        try:
+            identity = app.tokens.authenticate("Bearer " + token)
+        except ApiError:
+            return Response(200, {"active": False})
+        return Response(200, {"active": True, "identity_id": identity.identity_id, "identity_type": identity.identity_type,
+                              "tenant_id": identity.tenant_id, "scopes": sorted(identity.scopes),
+                              "expires_at": iso(identity.expires_at), "issued_at": None})
+
     app.router.add("GET", "/v1/auth/whoami", whoami)
+    app.router.add("POST", "/v1/auth/introspect", introspect, scope="admin")
     app.router.add("POST", "/oauth/token", issue_token, public=True)

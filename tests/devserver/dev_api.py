@@ -7,6 +7,7 @@ import secrets
 
 from .auth import RUNTIME, identity_from_dict
 from .errors import ApiError
+from .secret_store import SecretStore
 from .http_types import Response
 from .timeutil import after_seconds, iso
 
@@ -40,6 +41,18 @@ def register(app):
         app.faults.clear()
         return Response(200, {"faults": []})
 
+    def wait_held(request):
+        """Block until at least ``held`` requests (default 1) wait in a hold fault; 408 after ``timeout`` s."""
+        body = request.json_object() if request.body else {}
+        count, timeout = body.get("held", 1), body.get("timeout", 10)
+        if app.faults.holds.wait_for_held(count, timeout):
+            return Response(200, {"held": app.faults.holds.waiting})
+        raise ApiError(408, "timeout", "fewer than %s requests held after %s s" % (count, timeout))
+
+    def release_held(_request):
+        app.faults.holds.release()
+        return Response(200, {"released": True})
+
     def set_rate_limits(request):
         try:
             return Response(200, app.rate_limiter.configure(request.json_object()))
@@ -65,13 +78,41 @@ def register(app):
         return Response(201, {"token": token, "identity_id": identity.identity_id, "identity_type": identity.identity_type,
                               "tenant_id": identity.tenant_id, "scopes": sorted(identity.scopes), "expires_at": iso(identity.expires_at)})
 
+    def contract(_request):
+        return Response(200, app.contract.describe())
+
+    def set_contract(request):
+        try:
+            app.contract.set(request.json_object().get("spec"))
+        except ValueError as exc:
+            raise _invalid(exc) from None
+        return Response(200, app.contract.describe())
+
+    def stored_secret(request):
+        """What is stored at a path, whatever the contract plays: the head (no data), deleted_at and the
+        retained version numbers; not audited, last_accessed_at untouched. Tenant: ?tenant_id= (default tnt_dev)."""
+        tenant = request.arg("tenant_id") or "tnt_dev"
+        path = request.params["path"]
+        with app.db.reading() as conn:
+            record = SecretStore.head(conn, tenant, path)
+            versions = [row[0] for row in conn.execute(
+                "SELECT version FROM secret_versions WHERE tenant_id = ? AND path = ? ORDER BY version", (tenant, path))]
+        if record is None:
+            raise ApiError(404, "secret_not_found", "nothing stored at %s" % path)
+        return Response(200, dict(record.to_object(), deleted_at=record.deleted_at, versions=versions))
+
     router = app.dev_router
+    router.add("GET", "/_dev/contract", contract)
+    router.add("POST", "/_dev/contract", set_contract)
+    router.add("GET", "/_dev/secrets/{path:path}", stored_secret)
     router.add("POST", "/_dev/reset", reset)
     router.add("GET", "/_dev/counters", counters)
     router.add("POST", "/_dev/counters/reset", reset_counters)
     router.add("GET", "/_dev/faults", list_faults)
     router.add("POST", "/_dev/faults", set_faults)
     router.add("DELETE", "/_dev/faults", clear_faults)
+    router.add("POST", "/_dev/faults/wait-held", wait_held)
+    router.add("POST", "/_dev/faults/release", release_held)
     router.add("GET", "/_dev/rate-limits", get_rate_limits)
     router.add("POST", "/_dev/rate-limits", set_rate_limits)
     router.add("POST", "/_dev/tokens", add_token)

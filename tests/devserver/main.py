@@ -15,8 +15,10 @@ import threading
 from . import audit_api, auth_api, dev_api, system_api
 from . import rotation_api, webhooks_api
 from . import federation_api
+from . import alt_shapes
 from .app import App
 from .audit import AuditLog
+from .contract import ENV_VAR as CONTRACT_ENV_VAR, Contract
 from .auth import TokenRegistry, dev_identity, identity_from_dict
 from .http_handler import DevHTTPServer, tls_context
 from .ratelimit import RateLimiter
@@ -41,10 +43,17 @@ def parse_args(argv=None):
     parser.add_argument("--max-secret-bytes", type=int, default=DEFAULT_MAX_SECRET_BYTES,
                         help="largest JSON-encoded secret data accepted (413 secret_too_large above)")
     parser.add_argument("--rate-limits", type=json.loads, help='JSON like {"enabled": true, "per_minute": {"write": 600}}')
+    parser.add_argument("--contract", default=None,
+                        help="default | alt | alt:switch,... : which reading of the [assumed] shapes to play "
+                             "(default: $%s, else default; see contract.py)" % CONTRACT_ENV_VAR)
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = parser.parse_args(argv)
     if bool(args.tls_cert) != bool(args.tls_key):
         parser.error("--tls-cert and --tls-key go together")
+    try:
+        args.contract = Contract(args.contract)
+    except ValueError as exc:
+        parser.error(str(exc))
     return args
 
 
@@ -68,7 +77,7 @@ def build_app(args):
         tokens[os.environ["SCAIVAULT_DEV_TOKEN"]] = dev_identity()
     db = Database(args.data_dir)
     app = App(db, TokenRegistry(db, tokens), AuditLog(db), RateLimiter(args.rate_limits), dev_controls=args.dev_controls,
-              config={"asm_endpoint_url": args.asm_endpoint_url})
+              config={"asm_endpoint_url": args.asm_endpoint_url}, contract=getattr(args, "contract", None))
     system_api.register(app)
     auth_api.register(app, accounts)
     app.secrets = SecretsApi(app, args.max_secret_bytes)
@@ -77,6 +86,7 @@ def build_app(args):
     webhooks_api.register(app)  # after the secrets routes: it wraps their PUT/DELETE to emit events
     rotation_api.register(app)
     federation_api.register(app)  # proxy reads and read-only federated paths via app.secrets interceptors
+    alt_shapes.register(app)  # last: the contract's alternative answers wrap every other route wrapper
     if args.dev_controls:
         dev_api.register(app)
     return app
@@ -108,7 +118,8 @@ def serve(args):
     signal.signal(signal.SIGINT, stop)
     if args.port_file:
         write_port_file(args.port_file, httpd.port)
-    LOG.info("listening on %s://%s:%d", "https" if context else "http", args.host, httpd.port)
+    LOG.info("listening on %s://%s:%d (contract %s)", "https" if context else "http", args.host, httpd.port,
+             app.contract.spec)
     try:
         httpd.serve_forever(poll_interval=0.2)
     finally:

@@ -28,6 +28,8 @@ class Route:
     category: Optional[str] = None
     audit_action: Optional[str] = None
     public: bool = False
+    # Optional predicate: the route exists only while it is true (contract switches flip routes at runtime).
+    when: Optional[Callable] = None
 
     @property
     def label(self):
@@ -57,6 +59,8 @@ class Router:
         """The first route whose template and method match; 404 or 405 otherwise."""
         allowed = []
         for route in self._routes:
+            if route.when is not None and not route.when():
+                continue
             found = route.regex.match(path)
             if not found:
                 continue

@@ -121,14 +121,15 @@ class SecretStore:
         conn.execute("DELETE FROM secrets WHERE tenant_id = ? AND path = ?", (tenant_id, path))
 
     @staticmethod
-    def listing(conn, tenant_id, prefix, after, limit):
-        """Live secrets whose path starts with ``prefix``, ordered by path, strictly after ``after``."""
+    def listing(conn, tenant_id, prefix, after, limit, include_deleted=False):
+        """Live secrets whose path starts with ``prefix``, ordered by path, strictly after ``after``
+        (soft-deleted ones too with ``include_deleted``: contract switch list_includes_deleted)."""
         # "path >= prefix" lets SQLite seek in the primary key; substr() does the exact prefix test
         # (LIKE would treat '_' in paths as a wildcard).
         rows = conn.execute(
-            "SELECT %s FROM secrets WHERE tenant_id = ? AND deleted_at IS NULL AND path >= ? AND path > ?"
+            "SELECT %s FROM secrets WHERE tenant_id = ? AND (deleted_at IS NULL OR ?) AND path >= ? AND path > ?"
             " AND substr(path, 1, ?) = ? ORDER BY path LIMIT ?" % ",".join(_COLUMNS),
-            (tenant_id, prefix, after or "", len(prefix), prefix, limit)).fetchall()
+            (tenant_id, int(include_deleted), prefix, after or "", len(prefix), prefix, limit)).fetchall()
         return [_record(row) for row in rows]
 
     @staticmethod

@@ -55,7 +55,7 @@ def _option_flag(options, name):
     return value
 
 
-def _check_metadata(metadata):
+def check_metadata(metadata):
     if not isinstance(metadata, dict):
         raise validation_error("metadata must be a JSON object", "metadata")
     for key in ("description", "owner"):
@@ -102,6 +102,7 @@ class SecretsApi:
         self.store = SecretStore(app.db)
         self.max_secret_bytes = max_secret_bytes
         self.interceptors = []
+        self.contract = app.contract
 
     def register(self, router):
         router.add("GET", "/v1/secrets", self.list_secrets, scope="secrets:list", category="list", audit_action="list")
@@ -169,10 +170,13 @@ class SecretsApi:
         limit = parse_limit(request, default=100, maximum=1000)
         after = decode_cursor(request.arg("cursor"), "after", str)
         with self.db.transaction() as conn:
-            rows = self.store.listing(conn, request.tenant_id, prefix, after, limit + 1)
+            rows = self.store.listing(conn, request.tenant_id, prefix, after, limit + 1,
+                                      include_deleted=self.contract.on("list_includes_deleted"))
             rows, cursor, has_more = page(rows, limit, lambda record: {"after": record.path})
             self.audit.record(conn, request, "list", prefix or None, True, {"prefix": prefix, "count": len(rows)})
-        return Response(200, {"secrets": [record.to_object() for record in rows], "cursor": cursor, "has_more": has_more})
+        items = [dict(record.to_object(), deleted_at=record.deleted_at) if record.deleted_at else record.to_object()
+                 for record in rows]
+        return Response(200, {"secrets": items, "cursor": cursor, "has_more": has_more})
 
     def batch_read(self, request):
         paths, options = self._batch_body(request)
@@ -264,7 +268,7 @@ class SecretsApi:
         if body.get("secret_type") is not None:
             changes["secret_type"] = check_secret_type(body["secret_type"])
         if body.get("metadata") is not None:
-            changes["metadata"] = _check_metadata(body["metadata"])
+            changes["metadata"] = check_metadata(body["metadata"])
         return data, changes
 
     def _head(self, conn, tenant_id, path):

@@ -24,8 +24,10 @@ CLI::
     python tests/harness/servers.py layout                   # ensure + print the ansible_collections root
 
 ``up`` takes ports from SCAIVAULT_DEV_PORT / ASM_DEV_PORT (else free ports) and the token from
-SCAIVAULT_DEV_TOKEN (else ``skt_dev_<random hex>``). Servers listen on 127.0.0.1 only, and
-nothing here talks to any other address (proxies are bypassed for these loopback calls).
+SCAIVAULT_DEV_TOKEN (else ``skt_dev_<random hex>``). SCAIVAULT_DEV_CONTRACT (``default``, ``alt`` or
+``alt:switch,...``; see tests/devserver/contract.py) chooses which reading of the contract's [assumed]
+shapes the dev server plays, for ``up`` and for ``Servers()`` alike (``Servers(contract=...)`` wins).
+Servers listen on 127.0.0.1 only, and nothing here talks to any other address (proxies are bypassed for these loopback calls).
 """
 
 from __future__ import annotations
@@ -69,7 +71,8 @@ UNSET_AWS = (
     "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_REGION",
     "AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_CA_BUNDLE",
 )
-KEEP_SCAIVAULT = ("SCAIVAULT_COLL_ROOT",)
+KEEP_SCAIVAULT = ("SCAIVAULT_COLL_ROOT", "SCAIVAULT_DEV_CONTRACT")
+CONTRACT_ENV = "SCAIVAULT_DEV_CONTRACT"
 LOOPBACK_NO_PROXY = "127.0.0.1,localhost,::1"
 
 # Direct connections only: an HTTP(S)_PROXY in the environment must never see loopback calls.
@@ -335,7 +338,8 @@ class Servers:
 
     def __init__(self, state_dir=None, token: str | None = None, dev_port: int = 0, asm_port: int = 0,
                  python: str | None = None, detach: bool = False, verbose: bool = False,
-                 start_dev: bool = True, dev_args=(), tls_cert=None, tls_key=None, tokens_file=None) -> None:
+                 start_dev: bool = True, dev_args=(), tls_cert=None, tls_key=None, tokens_file=None,
+                 contract: str | None = None) -> None:
         self.state_dir = Path(state_dir) if state_dir else Path(tempfile.mkdtemp(prefix="scaivault-servers-"))
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.data_dir = self.state_dir / "devserver-data"
@@ -347,6 +351,8 @@ class Servers:
         self.dev_args = list(dev_args)
         self.tls = (str(tls_cert), str(tls_key)) if tls_cert and tls_key else None
         self.tokens_file = tokens_file
+        # Which reading of the [assumed] shapes the dev server plays: default, alt or alt:a,b.
+        self.contract = contract or os.environ.get(CONTRACT_ENV) or "default"
         self._dev_port_wanted = dev_port
         self._asm_port_wanted = asm_port
         base_env = strip_env(os.environ)
@@ -376,7 +382,7 @@ class Servers:
             argv += ["--tls-cert", self.tls[0], "--tls-key", self.tls[1]]
         if self.tokens_file:
             argv += ["--tokens-file", str(self.tokens_file)]
-        return argv + self.dev_args
+        return argv + ["--contract", self.contract] + self.dev_args
 
     def start_dev(self, port: int | None = None, timeout: float = 60.0) -> None:
         """Start (or start again) the dev server; ``port`` None = the port it had before."""
@@ -483,6 +489,7 @@ class Servers:
             "asm_server_port": self.asm.port,
             "data_dir": str(self.data_dir),
             "state_dir": str(self.state_dir),
+            "contract": self.contract,
         }
 
     # -- control calls -------------------------------------------------------------------------
@@ -546,6 +553,13 @@ class Servers:
     def dev_rate_limits(self, enabled: bool = True, per_minute: dict | None = None) -> None:
         self.dev_call("POST", "/_dev/rate-limits", {"enabled": enabled, "per_minute": per_minute or {}})
 
+    def dev_contract(self, spec: str | None = None) -> dict:
+        """The contract the dev server plays; with ``spec`` (default, alt, alt:a,b) play that one from now on
+        (``reset_dev`` goes back to the startup contract)."""
+        if spec is None:
+            return self.dev_call("GET", "/_dev/contract")
+        return self.dev_call("POST", "/_dev/contract", {"spec": spec})
+
     def dev_add_token(self, token: str, identity_id: str, scopes: list, **extra) -> None:
         self.dev_call("POST", "/_dev/tokens", dict(token=token, identity_id=identity_id, scopes=scopes, **extra))
 
@@ -581,20 +595,33 @@ def _env_file_text(srv: Servers, coll_root: Path | None) -> str:
     lines = ["# written by tests/harness/servers.py up; source it: . %s" % (srv.state_dir / "env"),
              "unset %s" % " ".join(UNSET_AWS)]
     env = dict(srv.env)
-    if coll_root:
-        env["ANSIBLE_COLLECTIONS_PATH"] = str(coll_root)
     env["ANSIBLE_PYTHON_INTERPRETER"] = srv.python
     for key in sorted(env):
         lines.append("export %s=%s" % (key, shlex.quote(env[key])))
+    if coll_root:
+        lines.append("# Ansible uses the collection of THIS SOURCE TREE (a symlink layout), not an installed copy")
+        lines.append("# (make dev-up DEV_COLLECTIONS_PATH=none leaves this line out):")
+        lines.append("export ANSIBLE_COLLECTIONS_PATH=%s" % shlex.quote(str(coll_root)))
     bindir = Path(srv.python).parent
     if (bindir / "ansible-playbook").exists():
         lines.append("export PATH=%s:\"$PATH\"" % shlex.quote(str(bindir)))
     return "\n".join(lines) + "\n"
 
 
+def _write_private(path: Path, text: str) -> None:
+    """Write text to a file only its owner can read (0600), replacing it whole."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(str(tmp), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    os.chmod(str(tmp), 0o600)
+    os.replace(str(tmp), str(path))
+
+
 def cmd_up(args) -> int:
     state_dir = Path(args.state_dir).resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(str(state_dir), 0o700)
     running = _recorded(state_dir)
     if running:
         print("servers already running from %s (pids %s); `make dev-down` first to restart them" % (
@@ -606,21 +633,28 @@ def cmd_up(args) -> int:
                   asm_port=int(os.environ.get("ASM_DEV_PORT") or 0))
     srv.start()
     coll_root = None
-    try:
-        coll_root = ensure_layout()
-    except (OSError, ServerError) as exc:
-        print("warning: collection layout not created: %s" % exc, file=sys.stderr)
+    if args.collections_path == "layout":
+        try:
+            coll_root = ensure_layout()
+        except (OSError, ServerError) as exc:
+            print("warning: collection layout not created: %s" % exc, file=sys.stderr)
+    elif args.collections_path not in ("", "none"):
+        coll_root = Path(args.collections_path)
     (state_dir / _PID_FILES["asm_server"]).write_text("%d\n" % srv.asm.pid)
     if srv.dev:
         (state_dir / _PID_FILES["devserver"]).write_text("%d\n" % srv.dev.pid)
     env_path = state_dir / "env"
-    env_path.write_text(_env_file_text(srv, coll_root))
-    os.chmod(env_path, 0o600)  # holds the dev token
+    # Both hold the dev admin token: private from the first byte (no window at the umask's mode).
+    _write_private(env_path, _env_file_text(srv, coll_root))
     info = srv.describe()
-    (state_dir / "servers.json").write_text(json.dumps(info, indent=2) + "\n")
-    print("ScaiVault dev server  %s  (pid %d, data %s)" % (srv.scaivault_url, srv.dev.pid, srv.data_dir))
+    _write_private(state_dir / "servers.json", json.dumps(info, indent=2) + "\n")
+    print("ScaiVault dev server  %s  (pid %d, data %s, contract %s)" % (srv.scaivault_url, srv.dev.pid, srv.data_dir,
+                                                                        srv.contract))
     print("ASM stand-in (moto)   %s  (pid %d)" % (srv.asm_url, srv.asm.pid))
     print("logs: %s/*.log    env: source %s" % (state_dir, env_path))
+    if coll_root:
+        print("the env file sets ANSIBLE_COLLECTIONS_PATH=%s%s" % (
+            coll_root, " (this source tree)" if args.collections_path == "layout" else ""))
     print("stop: python tests/harness/servers.py down --state-dir %s  (make dev-down for .dev)" % state_dir)
     return 0
 
@@ -669,6 +703,10 @@ def main(argv=None) -> int:
         p = sub.add_parser(name)
         p.add_argument("--state-dir", default=str(REPO_ROOT / ".dev"))
         p.add_argument("--verbose", action="store_true", help="servers log every request")
+        if name == "up":
+            p.add_argument("--collections-path", default="layout",
+                           help="ANSIBLE_COLLECTIONS_PATH written to the env file: 'layout' (default: this source "
+                                "tree's layout), 'none' (not set), or a path")
         p.set_defaults(func=func)
     p = sub.add_parser("layout", help="create and print the ansible_collections root")
     p.add_argument("--root", help="default: $SCAIVAULT_COLL_ROOT or <tmp>/scailabs-scaivault-<hash>")

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
@@ -274,3 +275,25 @@ def seed_bulk(asm_url, n, region=PRIMARY, prefix="bulk/", workers=8, tags=None):
     with ThreadPoolExecutor(max_workers=max(1, len(chunks))) as pool:
         list(pool.map(create, chunks))
     return names
+
+
+# -- one ASM secret of every value kind the migration encodes ---------------------------------------------------
+# name -> (SecretString, SecretBinary): JSON objects, text, JSON that is not an object, malformed JSON, unicode,
+# binary that is and is not UTF-8, and the largest value the dev server takes.
+LARGEST_TEXT = 64 * 1024 - len('{"value":""}')  # the dev server's 64 KiB limit on the data's JSON
+VALUE_KINDS = {
+    "prod/enc/json-object": ('{"user": "svc", "password": "p@ss w0rd", "port": 5432, "nested": {"a": [1, 2.5, null]}}', None),
+    "prod/enc/json-object-spaced": ('{ "b" : 1 ,\n "a" : "x" }', None),
+    "prod/enc/text": ("just some text with spaces ", None),
+    "prod/enc/json-list": ('["a", "b", 3]', None),
+    "prod/enc/json-scalar": ("42", None),
+    "prod/enc/json-string": ('"quoted"', None),
+    "prod/enc/malformed-json": ('{"user": "svc", "password": ', None),
+    "prod/enc/duplicate-keys": ('{"a": 1, "a": 2}', None),
+    "prod/enc/unicode": ("p\u00e4ss-\u5bc6\u7801-\U0001f511-e\u0301", None),
+    "prod/enc/unicode-json": ('{"name": "J\u00fcrgen \U0001f600"}', None),
+    "prod/enc/binary": (None, bytes(range(256))),
+    "prod/enc/binary-not-utf8": (None, b"\xff\xfe\x00\x80invalid\xc3\x28"),
+    "prod/enc/largest-text": ("x" * LARGEST_TEXT, None),
+    "prod/enc/large-binary": (None, os.urandom(48 * 1024 - 16)),
+}

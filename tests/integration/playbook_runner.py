@@ -426,6 +426,10 @@ def _run_module_inprocess(dotted: str, payload: dict, env: dict | None) -> Modul
     for leftovers in ("_global_warnings", "_global_deprecations"):
         if hasattr(module_warnings, leftovers):
             getattr(module_warnings, leftovers).clear()
+    # A module process starts knowing nothing about the tenant's API shapes; so does each in-process run.
+    from ansible_collections.scailabs.scaivault.plugins.module_utils._clients.scaivault import (  # pylint: disable=import-outside-toplevel
+        forget_discoveries)
+    forget_discoveries()
     basic._ANSIBLE_ARGS = json.dumps(payload).encode("utf-8")  # pylint: disable=protected-access
     if "_ANSIBLE_PROFILE" in saved:
         basic._ANSIBLE_PROFILE = "legacy"  # pylint: disable=protected-access

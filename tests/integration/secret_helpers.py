@@ -6,11 +6,21 @@
 
 from __future__ import annotations
 
+import os
 import secrets as _random
 
 from ansible.module_utils.common import warnings as _warnings
 
+from devserver.contract import ENV_VAR as _CONTRACT_ENV, parse as _parse_contract
 from integration.playbook_runner import run_module
+
+# The switches of the contract the session's dev server plays (tests/devserver/contract.py): empty by default.
+CONTRACT = _parse_contract(os.environ.get(_CONTRACT_ENV, ""))
+
+
+def contract_on(name):
+    """Whether the session's dev server plays this alternative of an [assumed] shape."""
+    return name in CONTRACT
 
 
 class Vault:
@@ -21,10 +31,20 @@ class Vault:
         self.servers = servers
 
     def meta(self, path):
-        """The secret object without data (batch metadata: does not touch last_accessed_at), or None."""
-        answer = self.http.post("/v1/secrets/batch/metadata", json={"paths": [path]})
+        """The live secret object without data, or None (GET /_dev/secrets: what is stored, whatever the
+        contract plays; not audited, not counted, does not touch last_accessed_at)."""
+        stored = self.stored(path)
+        if stored is None or stored.get("deleted_at"):
+            return None
+        return dict((key, value) for key, value in stored.items() if key not in ("deleted_at", "versions"))
+
+    def stored(self, path):
+        """The head as stored (deleted_at and the retained version numbers included), or None."""
+        answer = self.http.get("/_dev/secrets/" + path)
+        if answer.status_code == 404:
+            return None
         answer.raise_for_status()
-        return answer.json()["secrets"].get(path)
+        return answer.json()
 
     def version(self, path):
         obj = self.meta(path)
@@ -39,15 +59,27 @@ class Vault:
         return answer.json()
 
     def put(self, path, data, **body):
+        """Write as a consumer would, with our reading's defaults whatever the contract plays (a PUT
+        without metadata keeps it, without secret_type is kv): the tests' own writes stay the same."""
         body["data"] = data
+        body.setdefault("secret_type", "kv")
+        if "metadata" not in body and "metadata_omitted_clears" in self.live_contract():
+            current = self.meta(path)
+            if current is not None:
+                body["metadata"] = current.get("metadata") or {}
         answer = self.http.put("/v1/secrets/" + path, json=body)
         answer.raise_for_status()
-        return answer.json()
+        return self.meta(path)
+
+    def live_contract(self):
+        """The switches the dev server plays right now (a test may change them: POST /_dev/contract)."""
+        return set(self.servers.dev_call("GET", "/_dev/contract")["switches"])
 
     def delete(self, path, permanent=False):
-        answer = self.http.delete("/v1/secrets/" + path, params={"permanent": "true"} if permanent else None)
-        assert answer.status_code in (204, 404), answer.text
-        return answer.status_code == 204
+        flag = "hard" if permanent and "hard_delete" in self.live_contract() else "permanent"
+        answer = self.http.delete("/v1/secrets/" + path, params={flag: "true"} if permanent else None)
+        assert answer.status_code in (200, 204, 404), answer.text
+        return answer.status_code in (200, 204)
 
     def counters(self):
         return self.servers.dev_counters()
@@ -68,6 +100,15 @@ class Vault:
     def clear_faults(self):
         self.servers.clear_dev_faults()
 
+    def wait_held(self, count=1, timeout=60):
+        """Block until ``count`` requests wait in a ``hold`` fault (docs/development.md); fail after ``timeout`` s."""
+        answer = self.http.post("/_dev/faults/wait-held", json={"held": count, "timeout": timeout},
+                                timeout=timeout + 15)
+        assert answer.status_code == 200, "no request reached the hold fault: %s" % answer.text
+
+    def release_held(self):
+        self.http.post("/_dev/faults/release").raise_for_status()
+
 
 def route_count(counters, route):
     """Requests seen on one route label, e.g. ``PUT /v1/secrets/{path}``."""
@@ -79,6 +120,8 @@ GET_ROUTE = "GET /v1/secrets/{path}"
 DELETE_ROUTE = "DELETE /v1/secrets/{path}"
 BATCH_READ_ROUTE = "POST /v1/secrets/batch"
 BATCH_META_ROUTE = "POST /v1/secrets/batch/metadata"
+# Where the client reads metadata on this contract (the batch read, when the tenant has no batch-metadata route).
+METADATA_ROUTE = BATCH_READ_ROUTE if contract_on("no_batch_metadata") else BATCH_META_ROUTE
 LIST_ROUTE = "GET /v1/secrets"
 
 
@@ -98,3 +141,43 @@ def fast_module_runner(env):
         _warnings._global_deprecations.clear()  # pylint: disable=protected-access
         return run_module(name, args, check=check, diff=diff, env=env, mode="inprocess")
     return run
+
+
+# -- reading the dev server out of band whatever contract it plays --------------------------------
+def list_of(body):
+    """The items of a list answer in any envelope the dev server may play (secrets, data, backends)."""
+    if isinstance(body, list):
+        return body
+    for key in ("secrets", "data", "backends"):
+        if isinstance(body, dict) and isinstance(body.get(key), list):
+            return body[key]
+    return []
+
+
+def attached_path(item):
+    """The path of a rotation assignment, whichever shape the contract plays."""
+    return item if isinstance(item, str) else (item.get("secret_path") or item.get("path"))
+
+
+def stored_meta(http, path):
+    """The live secret at path without data (GET /_dev/secrets: not audited, not counted), or None."""
+    answer = http.get("/_dev/secrets/" + path)
+    if answer.status_code == 404:
+        return None
+    answer.raise_for_status()
+    stored = answer.json()
+    return None if stored.get("deleted_at") else stored
+
+
+CREATED = (200, 201)  # a create answers 201 by our reading, 200 with federation_create_200
+
+# How the dev server's counters label a request to a route it does not have (a 405 or a 404 of the router).
+PROBE_ROUTE = "POST (unmatched)"
+
+
+def metadata_calls(calls, processes=1):
+    """by_route entries of ``calls`` metadata reads made by ``processes`` module runs on this contract: batch
+    metadata, or on a tenant without it one refused probe per run and then the batch read."""
+    if contract_on("no_batch_metadata"):
+        return {BATCH_READ_ROUTE: calls, PROBE_ROUTE: processes}
+    return {BATCH_META_ROUTE: calls}

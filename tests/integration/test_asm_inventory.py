@@ -5,18 +5,14 @@
 
 The mix of tests/integration/asm_seed.py plus 230 bulk secrets is seeded once for this file
 (``--dist loadfile`` keeps the file on one worker; nothing here writes to ASM). Call counts
-come from the stand-in's /_calls; query answers are compared with the real AWS CLI.
+come from the stand-in's /_calls; query answers are compared with the AWS CLI's, recorded in awscli_reference/
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
-import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
+import re
 from pathlib import Path
 
 import pytest
@@ -28,15 +24,21 @@ BULK = 210
 # The module's EXAMPLES query uses JMESPath's legacy `literal` syntax, which the AWS CLI accepts too.
 pytestmark = pytest.mark.filterwarnings("ignore:deprecated string literal syntax:PendingDeprecationWarning")
 MODULE = "asm_inventory"
-AWSCLI_VENV = Path(os.environ.get("SCAIVAULT_AWSCLI_VENV",
-                                  os.path.expanduser("~/.cache/scailabs-scaivault/awscli-venv")))
+REFERENCE_DIR = Path(__file__).resolve().parent / "awscli_reference"
+
+
+def seed_estate(asm_url):
+    """The estate of this file (and of scripts/awscli_reference.py): the mix plus BULK secrets, created in one
+    thread so that ListSecrets answers in the same order on every run (the checked-in CLI answers rely on it)."""
+    info = seed_mix(asm_url)
+    info["bulk"] = seed_bulk(asm_url, BULK, PRIMARY, "bulk/", workers=1)
+    return info
 
 
 @pytest.fixture(scope="module")
 def seeded(servers):
     servers.reset_all()
-    info = seed_mix(servers.asm_url)
-    info["bulk"] = seed_bulk(servers.asm_url, BULK, PRIMARY, "bulk/")
+    info = seed_estate(servers.asm_url)
     servers.reset_asm_calls()
     yield info
     servers.clear_asm_faults()
@@ -308,42 +310,34 @@ def test_throttling_is_retried_and_denied_describe_fails_per_secret(inventory, s
 
 
 # -- the AWS CLI as the reference for `query` ---------------------------------------------------------
-def _awscli_python(venv: Path) -> Path:
-    return venv / "bin" / "python"
+# What `aws secretsmanager list-secrets --query ...` (AWS CLI v1 from PyPI) answered for each scope below on
+# this file's estate is checked in under awscli_reference/ (scripts/awscli_reference.py writes it; re-run it
+# when a scope, an expression or the estate changes). Run-specific values (dates, ARN suffixes, version ids)
+# are normalized on both sides; their shapes stay checked (an epoch number is no ISO 8601 date).
+ISO_8601 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)$")
+ARN_SUFFIX = re.compile(r"^(arn:aws:secretsmanager:[^:]+:\d{12}:secret:.+)-[A-Za-z0-9]{6}$")
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
-def _awscli_works(venv: Path) -> bool:
-    python = _awscli_python(venv)
-    if not python.exists():
-        return False
-    probe = subprocess.run([str(python), "-m", "awscli", "--version"], capture_output=True, text=True, check=False)
-    return probe.returncode == 0
-
-
-@pytest.fixture(scope="session")
-def aws_cli():
-    """The AWS CLI (v1 from PyPI) in its own virtualenv: it pins botocore, which would fight boto3 here.
-
-    Built once under ~/.cache/scailabs-scaivault/awscli-venv (SCAIVAULT_AWSCLI_VENV overrides)
-    and reused; run as ``python -m awscli`` so the venv may be moved into place atomically.
-    """
-    if not _awscli_works(AWSCLI_VENV):
-        AWSCLI_VENV.parent.mkdir(parents=True, exist_ok=True)
-        staging = AWSCLI_VENV.parent / ("%s.tmp-%d" % (AWSCLI_VENV.name, os.getpid()))
-        shutil.rmtree(staging, ignore_errors=True)
-        build = subprocess.run([sys.executable, "-m", "venv", str(staging)], capture_output=True, text=True,
-                               check=False)
-        if build.returncode == 0:
-            build = subprocess.run([str(_awscli_python(staging)), "-m", "pip", "install", "--quiet", "awscli"],
-                                   capture_output=True, text=True, check=False, timeout=600)
-        if build.returncode != 0:
-            shutil.rmtree(staging, ignore_errors=True)
-            pytest.skip("cannot install awscli from PyPI into a virtualenv: %s" % (build.stderr or build.stdout)[-800:])
-        try:
-            os.rename(str(staging), str(AWSCLI_VENV))
-        except OSError:  # another worker won the race; use its copy
-            shutil.rmtree(staging, ignore_errors=True)
-    return _awscli_python(AWSCLI_VENV)
+def normalized(value):
+    """A CLI or module answer with the values that differ between runs replaced by placeholders."""
+    if isinstance(value, dict):
+        keys = {}
+        for key in value:
+            keys[key] = "<uuid-%d>" % (len([k for k in keys.values() if k.startswith("<uuid-")]) + 1) \
+                if UUID.match(key) else key
+        return {keys[key]: normalized(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [normalized(item) for item in value]
+    if isinstance(value, str):
+        if ISO_8601.match(value):
+            return "<iso8601>"
+        if UUID.match(value):
+            return "<uuid>"
+        found = ARN_SUFFIX.match(value)
+        if found:
+            return found.group(1) + "-<suffix>"
+    return value
 
 
 ENVIRONMENT_QUERY = "SecretList[*].[Name,Description,Tags[?Key==`environment`].Value | [0]]"
@@ -379,28 +373,19 @@ def _combined(expressions):
     return "{%s}" % ", ".join('"%s": %s' % (case, expression) for case, expression in expressions.items())
 
 
+def reference(scope):
+    """The checked-in CLI answer of a scope (normalized), as scripts/awscli_reference.py wrote it."""
+    path = REFERENCE_DIR / ("%s.json" % scope)
+    assert path.exists(), "%s is missing: run scripts/awscli_reference.py (see its docstring)" % path
+    recorded = json.loads(path.read_text())
+    assert recorded["query"] == _combined(SCOPES[scope][3]), (
+        "%s was recorded for other expressions: re-run scripts/awscli_reference.py" % path)
+    return recorded["answer"]
+
+
 @pytest.fixture(scope="module")
-def query_answers(aws_cli, servers, seeded, tmp_path_factory):
-    """{scope: (CLI answer, module answer)}, CLI runs in parallel, module runs in-process."""
-    config = tmp_path_factory.mktemp("aws-cli") / "config"
-    # The AWS CLI v2 default; v1 (PyPI) prints raw epoch numbers unless told.
-    config.write_text("[default]\ncli_timestamp_format = iso8601\n")
-    env = servers.subprocess_env(extra={"AWS_CONFIG_FILE": str(config)})
-
-    def cli(scope):
-        region, filters, include_planned_deletion, expressions = SCOPES[scope]
-        cmd = [str(aws_cli), "-m", "awscli", "secretsmanager", "list-secrets", "--endpoint-url", servers.asm_url,
-               "--region", region, "--output", "json", "--query", _combined(expressions)]
-        for item in filters or []:
-            cmd += ["--filters", "Key=%s,Values=%s" % (item["key"], ",".join(item["values"]))]
-        if include_planned_deletion:
-            cmd.append("--include-planned-deletion")
-        done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False, timeout=120)
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout)
-
-    with ThreadPoolExecutor(max_workers=len(SCOPES)) as pool:
-        expected = dict(zip(SCOPES, pool.map(cli, SCOPES)))
+def query_answers(servers, seeded):
+    """{scope: (recorded CLI answer, module answer)}, both normalized; the module runs in-process."""
     answers = {}
     for scope, (region, filters, include_planned_deletion, expressions) in SCOPES.items():
         args = dict(region=region, query=_combined(expressions), include_planned_deletion=include_planned_deletion)
@@ -408,8 +393,20 @@ def query_answers(aws_cli, servers, seeded, tmp_path_factory):
             args["filters"] = filters
         res = run_module(MODULE, args, env=servers.env, mode="inprocess")
         assert not res.failed, res.result.get("msg")
-        answers[scope] = (expected[scope], res.result["query_result"])
+        answers[scope] = (reference(scope), normalized(res.result["query_result"]))
     return answers
+
+
+def cli_command(scope, asm_url):
+    """The AWS CLI command line of a scope (for scripts/awscli_reference.py; the CLI module is appended)."""
+    region, filters, include_planned_deletion, expressions = SCOPES[scope]
+    cmd = ["secretsmanager", "list-secrets", "--endpoint-url", asm_url, "--region", region, "--output", "json",
+           "--query", _combined(expressions)]
+    for item in filters or []:
+        cmd += ["--filters", "Key=%s,Values=%s" % (item["key"], ",".join(item["values"]))]
+    if include_planned_deletion:
+        cmd.append("--include-planned-deletion")
+    return cmd
 
 
 @pytest.mark.parametrize("scope, case", CASES, ids=["%s/%s" % pair for pair in CASES])
@@ -424,4 +421,4 @@ def test_query_sizes_prove_several_pages(query_answers, seeded):
     assert expected["count-across-pages"] == BULK
     assert len(expected["docs-example-all-pages"]) == len(seeded.names(PRIMARY)) + BULK > 200
     # ISO 8601 text, as the CLI prints with cli_timestamp_format = iso8601 (not epoch numbers).
-    assert all(isinstance(row["created"], str) and "T" in row["created"] for row in expected["dates-and-rotation"])
+    assert all(row["created"] == "<iso8601>" for row in expected["dates-and-rotation"])

@@ -92,6 +92,27 @@ def _secret_check(ctx: ExampleContext, res: PlaybookResult) -> None:
     assert preview["changed"] and preview["changed_fields"] == ["data"] and preview["version"] == 3
 
 
+# asm_reference_scan's examples scan ./deploy and ./services/billing (relative to where the play runs).
+CONSUMER_TREE_TASKS = [
+    {"name": "Consumers' trees to scan", "ansible.builtin.file": {"path": "{{ item }}", "state": "directory",
+                                                                  "mode": "0700"},
+     "loop": ["deploy", "services/billing", "reports"]},
+    {"name": "A consumer that reads a migrated secret", "ansible.builtin.copy": {
+        "dest": "deploy/site.yml", "mode": "0600",
+        "content": "x: \"{{ '{{' }} lookup('amazon.aws.aws_secret', 'prod/billing/stripe') {{ '}}' }}\"\n"}},
+]
+
+
+def _seed_asm_and_migrate_billing(ctx: ExampleContext) -> None:
+    """The asm_* estate, with prod/billing/ migrated as the examples' mapping says (formats for the patch)."""
+    seed_mix(ctx.servers.asm_url)
+    res = run_playbook([{"hosts": "localhost", "gather_facts": False, "tasks": [{"scailabs.scaivault.asm_migrate": {
+        "region": "us-east-1", "prefixes": ["prod/billing/"],
+        "mapping": [{"match": "prod/billing/**", "path": "environments/production/billing/**"}]}}]}],
+        env=ctx.servers.env)
+    res.assert_ok()
+
+
 HOOKS = {
     "scaivault_secret": ExampleHook(
         setup=_secret_setup,
@@ -102,6 +123,7 @@ HOOKS = {
     "lookup/secret": ExampleHook(setup=_seed_billing),
     "asm_rotation": ExampleHook(setup=_seed_asm_mix),
     "asm_inventory": ExampleHook(setup=_seed_asm_mix),
+    "asm_reference_scan": ExampleHook(setup=_seed_asm_and_migrate_billing, pre_tasks=CONSUMER_TREE_TASKS),
 }
 
 

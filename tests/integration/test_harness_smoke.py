@@ -173,3 +173,14 @@ def test_typed_warnings_are_flattened_like_the_controller_does():
     result = _parse_module_output("noise before the result\n" + printed)
     assert result["warnings"] == ["answer lost", "plain"]
     assert result["deprecations"] == [{"msg": "old", "version": "2.0.0", "collection_name": "scailabs.scaivault"}]
+
+
+def test_dev_env_file_says_when_it_points_ansible_at_the_source_tree(servers, tmp_path):
+    """.dev/env sets ANSIBLE_COLLECTIONS_PATH only when asked (make dev-up does, by default), and says so."""
+    from harness.servers import _env_file_text  # pylint: disable=import-outside-toplevel
+
+    with_layout = _env_file_text(servers, tmp_path)
+    assert "export ANSIBLE_COLLECTIONS_PATH=%s" % tmp_path in with_layout
+    assert "THIS SOURCE TREE" in with_layout and "DEV_COLLECTIONS_PATH=none" in with_layout
+    without = _env_file_text(servers, None)
+    assert "ANSIBLE_COLLECTIONS_PATH" not in without and "export SCAIVAULT_URL=" in without

@@ -46,9 +46,10 @@ def warnings(monkeypatch):
 
 
 @pytest.fixture
-def lookup(dev_server):
+def lookup(servers):
+    """The plugin, called in-process with the admin connection (it resets nothing: the data fixtures do)."""
     plugin = lookup_loader.get("scailabs.scaivault.secret")
-    connection = {"ansible_scaivault_url": dev_server.scaivault_url, "ansible_scaivault_token": dev_server.token}
+    connection = {"ansible_scaivault_url": servers.scaivault_url, "ansible_scaivault_token": servers.token}
 
     def run(*terms, variables=None, **kwargs):
         return plugin.run(list(terms), variables=dict(connection, **(variables or {})), **kwargs)

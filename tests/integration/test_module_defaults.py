@@ -2,10 +2,13 @@
 # Copyright: Contributors to the scailabs.scaivault collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""module_defaults for group/scailabs.scaivault.scaivault and group/scailabs.scaivault.all reach the modules.
+"""module_defaults for group/scailabs.scaivault.scaivault and group/scailabs.scaivault.asm reach the modules.
 
 The environment carries no SCAIVAULT_* setting, so the connection can only come from the defaults;
-a task outside any module_defaults fails, which shows that nothing else connected the others.
+a task outside any module_defaults fails, which shows that nothing else connected the others. With
+both groups set side by side, a ScaiVault-only and an ASM-only module each get only the options they
+take (a module in the wrong group would fail on an unsupported parameter). The README's own example is
+run verbatim by test_readme.py.
 """
 
 from __future__ import annotations
@@ -34,26 +37,33 @@ PLAY = """
         path: "{{ path }}"
       register: i1
 
-- name: group/scailabs.scaivault.all, and an option default beyond the connection
+- name: both groups side by side, and an option default beyond the connection
   hosts: localhost
   gather_facts: false
   module_defaults:
-    group/scailabs.scaivault.all:
+    group/scailabs.scaivault.scaivault:
       url: "{{ sv_url }}"
       token: "{{ sv_token }}"
+    group/scailabs.scaivault.asm:
+      aws_region: us-east-1
+      aws_max_attempts: 2
     scailabs.scaivault.scaivault_secret:
       purge_tags: false
   tasks:
-    - name: same write through the all group is idempotent
+    - name: same write with both groups set is idempotent
       scailabs.scaivault.scaivault_secret:
         path: "{{ path }}"
         data: {value: "{{ value }}"}
         metadata: {owner: "team:platform", tags: [added]}
       register: w2
-    - name: read metadata through the all group
+    - name: read metadata with both groups set
       scailabs.scaivault.scaivault_secret_info:
         paths: ["{{ path }}"]
       register: i2
+    - name: an ASM-only module gets the asm group (an amazon.aws alias included), not url or token
+      scailabs.scaivault.asm_inventory:
+        prefixes: [defaults/]
+      register: a2
 
 - name: no module_defaults
   hosts: localhost
@@ -71,6 +81,7 @@ PLAY = """
           - i1.exists and i1.secret.metadata.owner == 'team:platform'
           - w2 is changed and w2.changed_fields == ['metadata.tags'] and w2.version == 2
           - i2.count == 1 and i2.secrets[0].metadata.tags == ['added']
+          - a2.region == 'us-east-1' and a2.summary.total == 0
           - i3 is failed and 'no ScaiVault URL' in i3.msg
 """
 

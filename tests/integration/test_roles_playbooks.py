@@ -161,6 +161,29 @@ def test_no_value_in_output_at_vvvv(estate):
                    files=[estate.log] + reports)
 
 
+def test_consumers_phase_reports_references_patch_and_cutover_per_region(estate):
+    """migrate.yml's consumers phase on tests/demo/consumers: references, the suggested patch, the status per region."""
+    east = _fact(estate.run1, "Keep the consumers result of this region", "consumers_report", EAST)
+    west = _fact(estate.run1, "Keep the consumers result of this region", "consumers_report", WEST)
+    assert sorted(east["not_started"]) == ["prod/billing/eu/vat/api-key", "prod/billing/stripe", "prod/payments/card-vault"]
+    assert sorted(west["not_started"]) == ["prod/billing/stripe", "prod/eu/gdpr/export-key"]
+    assert east["in_transition"] == west["in_transition"] == []  # only the migration itself has read the new paths
+    assert (east["counts"]["references"], east["counts"]["files"], west["counts"]["references"]) == (4, 4, 3)
+    assert east["cutover"]["moved"] == east["counts"]["secrets"] - 3
+    consumers = REPO_ROOT / "tests" / "demo" / "consumers"
+    patch = estate.reports / ("consumers-%s.patch" % EAST)
+    assert east["patch"] == str(patch) and oct(patch.stat().st_mode & 0o777) == "0o600"
+    subprocess.run(["git", "apply", "--check", str(patch)], cwd=str(consumers), check=True)
+    assert "asm_fallback='prod/billing/eu/vat/api-key'" in patch.read_text()
+    report = json.loads((estate.reports / ("consumers-%s.json" % EAST)).read_text())
+    kinds = sorted((hit["relative"], hit["kind"]) for hit in report["references"])
+    assert kinds == [("billing-service/.env", "plain"), ("billing-service/settings.py", "boto3_get_secret_value"),
+                     ("deploy/site.yml", "ansible_lookup"), ("k8s/card-vault-external-secret.yaml", "external_secret")]
+    rows = {row["host"]: row for row in json.loads((estate.reports / "migrate-summary.json").read_text())["regions"]}
+    assert rows[WEST]["consumers"]["cutover"]["not_started"] == 2
+    assert "consumers: 4 reference(s) to 3 of" in estate.run1.stdout
+
+
 def test_rotation_option_a_hands_over_in_order(estate, asm_client_factory):
     described = asm_client_factory("us-east-1").describe_secret(SecretId="prod/orders/db")
     assert not described.get("RotationEnabled")

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 import pytest
 
 from integration.leakscan import assert_no_leak
 from integration.secret_helpers import (
-    BATCH_META_ROUTE, DELETE_ROUTE, GET_ROUTE, PUT_ROUTE, Vault, fast_module_runner, route_count)
+    BATCH_META_ROUTE, BATCH_READ_ROUTE, DELETE_ROUTE, GET_ROUTE, PUT_ROUTE, Vault, contract_on, fast_module_runner,
+    metadata_calls, route_count)
 
 MODULE = "scaivault_secret"
 PATH = "environments/production/billing/stripe"
@@ -62,12 +62,20 @@ def four_steps(module, vault, args, fields, path=PATH, absent=False):
     assert not step2.failed, step2.result.get("msg")
     assert step2.changed and step2.result["changed_fields"] == fields
     after = vault.version(path)
+    metadata_only = before is not None and all(field.startswith("metadata.") for field in fields)
     if absent:
         assert after is None
+    elif metadata_only and contract_on("metadata_patch"):
+        # The tenant updates metadata in place: no version (check mode cannot know that before a real write).
+        assert after == before, "a metadata-only change wrote a version although the tenant has a metadata update"
+        assert step2.result["version"] == after and step2.result["version_written_for_metadata"] is False
+        assert step1.result["version"] == before + 1 and step2.result["previous_version"] == before
     else:
         assert after == (before or 0) + 1, "exactly one new version"
         assert step1.result["version"] == step2.result["version"] == after, "check mode predicted another version"
         assert step2.result["previous_version"] == before
+        if metadata_only:
+            assert step2.result["version_written_for_metadata"] is True
 
     for check in (True, False):
         step = module(MODULE, args, check=check)
@@ -230,7 +238,7 @@ def test_absent_on_missing_is_not_a_change(module, vault):
         res = module(MODULE, dict(path=PATH, state="absent"), check=check)
         assert not res.failed and not res.changed and res.result["changed_fields"] == []
     counters = vault.counters()
-    assert counters["by_route"] == {DELETE_ROUTE: 1, BATCH_META_ROUTE: 1} and counters["by_status"].get("404") == 1
+    assert counters["by_route"] == dict(metadata_calls(1), **{DELETE_ROUTE: 1}) and counters["by_status"].get("404") == 1
 
 
 def test_write_on_soft_deleted_path_explains_recovery_window(module, vault):
@@ -282,7 +290,8 @@ def test_403_on_read_suggests_metadata_only(module, vault):
     msg = res.result["msg"]
     assert res.failed and "secrets:read" in msg and "compare=metadata_only" in msg
     res = module(MODULE, dict(path=PATH, data={"secret_key": SECRET_2}, token=write_only, compare="metadata_only"))
-    assert res.failed and "secrets:list" in res.result["msg"]
+    # Metadata is read with batch metadata (secrets:list), or on a tenant without it with the batch read.
+    assert res.failed and ("secrets:read" if contract_on("no_batch_metadata") else "secrets:list") in res.result["msg"]
 
 
 def test_403_on_delete(module, vault):
@@ -296,6 +305,12 @@ def test_metadata_only_with_a_token_that_cannot_read_values(module, vault):
     token = vault.token(["secrets:write", "secrets:list"])
     args = dict(path=PATH, token=token, compare="metadata_only", data=BASE_DATA, metadata={"owner": "team:billing"})
     vault.reset_counters()
+    if contract_on("no_batch_metadata"):
+        # Without the batch-metadata route metadata is read with the batch read: this token cannot (the error says so).
+        res = module(MODULE, args)
+        assert res.failed and "secrets:read" in res.result["msg"] and "batch-metadata" in res.result["msg"]
+        assert vault.version(PATH) is None
+        return
     step1, step2 = four_steps(module, vault, args, ["data", "metadata.owner", "secret_type"])
     assert step2.result["data_compared"] is False
     # a changed value alone is not detected (documented trade-off) ...
@@ -305,12 +320,18 @@ def test_metadata_only_with_a_token_that_cannot_read_values(module, vault):
     res = module(MODULE, dict(args, data=dict(BASE_DATA, secret_key=SECRET_2), metadata={"owner": "team:payments"}))
     assert res.changed and res.result["changed_fields"] == ["data", "metadata.owner"]
     assert vault.get(PATH)["data"]["secret_key"] == SECRET_2
-    # without data a metadata change cannot be written in this mode, and the message says why
+    # Without data a metadata change needs the tenant's metadata-only update; without one the message says why.
     res = module(MODULE, dict(path=PATH, token=token, compare="metadata_only", metadata={"owner": "team:x"}))
-    assert res.failed and "compare=metadata_only" in res.result["msg"] and "secrets:read" in res.result["msg"]
+    if contract_on("metadata_patch"):
+        assert res.changed and res.result["version_written_for_metadata"] is False and vault.version(PATH) == 2
+        assert vault.meta(PATH)["metadata"]["owner"] == "team:x"
+    else:
+        assert res.failed and "compare=metadata_only" in res.result["msg"] and "secrets:read" in res.result["msg"]
+        assert "no metadata-only update" in res.result["msg"] and vault.version(PATH) == 2
     by_route = vault.counters()["by_route"]
     by_route.pop(GET_ROUTE, None)  # vault.get() above is ours, with the admin token
-    assert set(by_route) == {BATCH_META_ROUTE, PUT_ROUTE}
+    # The value was never read by the module: no GET, no batch read (the metadata-route probes are refused writes).
+    assert BATCH_META_ROUTE in by_route and PUT_ROUTE in by_route and BATCH_READ_ROUTE not in by_route
 
 
 # -- lost answers -------------------------------------------------------------------------------------
@@ -340,36 +361,35 @@ def test_unknown_outcome_never_duplicates_a_version(module, vault, fault, puts, 
 
 
 def test_unknown_outcome_with_a_concurrent_writer_fails_without_resending(module, vault):
-    """drop_after on the module's PUT, then someone else writes before the re-read: a conflict."""
+    """The module's PUT is applied but its answer lost (drop_after); another writer lands before the module's
+    re-read: the module must fail (conflict), never re-send over the other writer's newer version.
+
+    Deterministic: the re-read (the module's second GET) is held by the dev server until the other writer's
+    version is stored, then released.
+    """
     seed(vault)
+    before = vault.version(PATH)
     vault.faults([{"kind": "drop_after", "method": "PUT", "path_regex": "^/v1/secrets/", "count": 1},
-                  {"kind": "latency", "method": "GET", "path_regex": "^/v1/secrets/", "latency_ms": 400}])
-    # Reads are slowed down, so the other writer's version lands between the module's lost PUT and
-    # its re-read: the module's own PUT is the first PUT (dropped), the other writer's the second.
-
-    def other_writer():
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            if route_count(vault.counters(), PUT_ROUTE) >= 1:
-                vault.put(PATH, {"other": "writer-value-123"}, metadata={"owner": "someone-else"})
-                return
-            time.sleep(0.002)
-
-    thread = threading.Thread(target=other_writer)
+                  {"kind": "hold", "method": "GET", "path_regex": "^/v1/secrets/", "after": 1, "count": 1}])
     vault.reset_counters()
+    outcome = {}
+    thread = threading.Thread(target=lambda: outcome.update(res=module(MODULE, dict(path=PATH, data=dict(
+        BASE_DATA, secret_key=SECRET_2)))))
     thread.start()
     try:
-        res = module(MODULE, dict(path=PATH, data=dict(BASE_DATA, secret_key=SECRET_2)))
+        vault.wait_held()  # the module's PUT was applied (answer dropped) and its re-read now waits
+        assert vault.version(PATH) == before + 1
+        vault.put(PATH, {"other": "writer-value-123"}, metadata={"owner": "someone-else"})
     finally:
-        thread.join()
+        vault.release_held()
+        thread.join(120)
         vault.clear_faults()
-    if not res.failed:
-        # Timing: the other writer landed after the module's re-read, which then saw the module's own
-        # (applied) write. Even so the lost PUT must not have been sent again.
-        assert route_count(vault.counters(), PUT_ROUTE) == 2, res.result
-        pytest.skip("the other writer landed after the module's re-read (timing); no conflict to assert")
+    res = outcome["res"]
+    assert res.failed, "the module did not notice the other writer: %s" % res.result
     assert "outcome of the write is unknown" in res.result["msg"] and "another writer" in res.result["msg"]
     assert route_count(vault.counters(), PUT_ROUTE) == 2  # the module's one PUT plus the other writer's
+    assert vault.version(PATH) == before + 2
+    assert vault.get(PATH)["data"] == {"other": "writer-value-123"}, "the module wrote over the other writer"
 
 
 # -- through ansible-playbook: four steps, a lost answer, errors, and no value anywhere at -vvvv ----------

@@ -4,6 +4,12 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Fault matrix (reliability suite): a bulk asm_migrate of N secrets in one region under each fault.
 
+The first run of every fault case is asserted on its own (``FIRST_RUN``): it ends without an error,
+it retried (or resolved an unknown outcome) exactly as often as the servers injected a fault, and its
+retry warnings name the waits (Retry-After: 1 -> "retrying in 1.0s"; Ansible prints a repeated text once). The module runs with
+``retries=$RELIABILITY_SV_RETRIES`` (default 10), enough that a 20% fault share never exhausts them;
+``RELIABILITY_SV_RETRIES=0`` switches ScaiVault retries off, and then the ScaiVault cases must fail.
+
 Every case must end, after at most ONE re-run, with
 * every ASM secret present in ScaiVault with bit-identical content - the stored data decoded with
   the recorded format (tests/asm_roundtrip.decode_to_asm) equals what boto3 reads from ASM out of band;
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -50,6 +57,7 @@ PUT_ROUTE = "PUT /v1/secrets/{path}"
 META_ROUTE = "POST /v1/secrets/batch/metadata"
 OUTAGE_SECONDS = float(os.environ.get("RELIABILITY_OUTAGE_SECONDS", "2"))
 MODULE_TIMEOUT = float(os.environ.get("RELIABILITY_MODULE_TIMEOUT", "300"))
+SV_RETRIES = int(os.environ.get("RELIABILITY_SV_RETRIES", "10"))
 
 
 def name_of(index):
@@ -171,7 +179,8 @@ class ModuleRun:
 
 
 def migrate_args(report):
-    return {"region": REGION, "prefixes": [PREFIX], "mapping": MAPPING, "workers": 8, "report_path": str(report)}
+    return {"region": REGION, "prefixes": [PREFIX], "mapping": MAPPING, "workers": 8, "report_path": str(report),
+            "retries": SV_RETRIES}
 
 
 # -- out-of-band verification ---------------------------------------------------------------------------
@@ -225,14 +234,15 @@ def accounted(result, names):
     return sorted(listed) == sorted(names)
 
 
-def faults_injected(servers):
-    """Errors the servers injected (dev server status/drop faults + ASM stand-in faults)."""
+def faults_injected(servers, by_server=False):
+    """Errors the servers injected (dev server status/drop faults + ASM stand-in faults); by_server: (dev, asm)."""
     injected = 0
     if servers.dev.alive():
         for fault in (servers.dev_call("GET", "/_dev/faults") or {}).get("faults", []):
             if fault.get("kind") != "latency":
                 injected += fault.get("injected", 0)
-    return injected + (servers.asm_calls().get("injected") or 0)
+    asm = servers.asm_calls().get("injected") or 0
+    return (injected, asm) if by_server else injected + asm
 
 
 def _api(result, service, key):
@@ -249,9 +259,12 @@ def no_fault(servers):
 
 
 def sv_5xx(servers):
+    # 503 anywhere (the server did not act: any request is retried); 500 on reads only (a 500 after a PUT is an
+    # unknown outcome, resolved by a re-read: the drop_after case covers those).
     servers.dev_faults([
         {"kind": "status", "status": 503, "share": 0.05, "path_regex": "^/v1/", "seed": 11},
-        {"kind": "status", "status": 500, "share": 0.05, "path_regex": "^/v1/", "seed": 12}])
+        {"kind": "status", "status": 500, "share": 0.3, "method": "POST", "path_regex": "^/v1/secrets/batch", "seed": 12},
+        {"kind": "status", "status": 500, "share": 0.3, "method": "GET", "path_regex": "^/v1/", "seed": 16}])
 
 
 def sv_429(servers):
@@ -278,13 +291,75 @@ def combined(servers):
 
 CASES = {
     "baseline (no fault)": no_fault,
-    "ScaiVault 500/503 on 10%": sv_5xx,
+    "ScaiVault 503 on 5%, 500 on 30% of reads": sv_5xx,
     "ScaiVault 429 Retry-After:1 on 20%": sv_429,
     "ScaiVault drop_after on 5% (unknown outcome)": sv_drop_after,
     "ASM ThrottlingException on 30%": asm_throttle,
 }
 if os.environ.get("RELIABILITY_FULL"):
     CASES["all at once: drop_after 5% + 503 5% + 500 5% + 429 10% + ASM throttling 30%"] = combined
+
+
+def _retry_waits(result):
+    """The waits the run announced: seconds of every "retrying in N.Ns" warning."""
+    waits = []
+    for warning in result.get("warnings") or []:
+        found = re.search(r"retrying in ([0-9.]+)s \(attempt", warning)
+        if found:
+            waits.append(float(found.group(1)))
+    return waits
+
+
+def _first_run_clean(first, errors_allowed=False):
+    assert not first.get("failed"), "the first run failed: %s" % (first.get("msg") or "")[:2000]
+    failed = [(entry["name"], entry.get("reason_code")) for entry in first.get("secrets") or [] if entry["action"] == "error"]
+    assert errors_allowed or not failed, "the first run left %d errors: %s" % (len(failed), failed[:5])
+
+
+def first_no_fault(first, dev, asm):
+    _first_run_clean(first)
+    assert (dev, asm) == (0, 0) and _api(first, "scaivault", "retries") == 0 and _retry_waits(first) == []
+
+
+def first_sv_retried(first, dev, asm, wait=None):
+    """Every injected ScaiVault fault was retried (none exhausted the retries), and each retry was announced."""
+    _first_run_clean(first)
+    retries = _api(first, "scaivault", "retries")
+    assert dev >= 1 and retries == dev, "ScaiVault faults injected %d, retries reported %d" % (dev, retries)
+    waits = _retry_waits(first)
+    # Ansible shows a warning text once: retries of one path at the same attempt and wait share a line.
+    assert 1 <= len(waits) <= retries, "retry warnings %d, retries %d" % (len(waits), retries)
+    if wait is not None:
+        assert set(waits) == {wait}, "waits announced: %s" % sorted(set(waits))
+
+
+def first_sv_429(first, dev, asm):
+    first_sv_retried(first, dev, asm, wait=1.0)  # Retry-After: 1, honoured
+    assert _api(first, "scaivault", "rate_limited") == dev
+
+
+def first_sv_unknown(first, dev, asm):
+    """A dropped PUT is never retried: its outcome is resolved by a re-read (a note); a dropped read is retried."""
+    _first_run_clean(first)
+    retries, unknown = _api(first, "scaivault", "retries"), _notes(first)
+    assert unknown >= 1 and retries + unknown == dev, "drops %d, retries %d + re-read notes %d" % (dev, retries, unknown)
+    assert all("a re-read showed it was applied" in " ".join(entry["notes"])
+               for entry in first["secrets"] if entry.get("notes"))
+
+
+def first_asm_retried(first, dev, asm):
+    _first_run_clean(first)
+    assert asm >= 1 and _api(first, "asm", "retries") == asm, "ASM throttled %d, retries reported %d" % (
+        asm, _api(first, "asm", "retries"))
+
+
+FIRST_RUN = {
+    "baseline (no fault)": first_no_fault,
+    "ScaiVault 503 on 5%, 500 on 30% of reads": first_sv_retried,
+    "ScaiVault 429 Retry-After:1 on 20%": first_sv_429,
+    "ScaiVault drop_after on 5% (unknown outcome)": first_sv_unknown,
+    "ASM ThrottlingException on 30%": first_asm_retried,
+}
 
 
 def finish(servers, seeded, case, first, first_elapsed, tmp_path, notes="", first_killed=False, injected=0):
@@ -328,8 +403,10 @@ def test_fault_case(fresh, seeded, case, tmp_path):
     CASES[case](fresh)
     run = ModuleRun(fresh.env, migrate_args(tmp_path / "report"), tmp_path)
     first = run.wait()
-    injected = faults_injected(fresh)
-    finish(fresh, seeded, case, first, run.elapsed, tmp_path, injected=injected)
+    dev, asm = faults_injected(fresh, by_server=True)
+    if case in FIRST_RUN:
+        FIRST_RUN[case](first, dev, asm)  # what the first run did, before any re-run could mend it
+    finish(fresh, seeded, case, first, run.elapsed, tmp_path, injected=dev + asm)
 
 
 def _wait_for(predicate, run, timeout=120.0, interval=0.02):

@@ -225,7 +225,6 @@ def test_exceptions_of_the_shared_layer_carry_no_values():
     canary = "SharedLayerCanary-31337"
     messages = []
     attempts = [
-        lambda: _encoding.check_value_format(canary),
         _encoding.encode_asm_value,
         lambda: _encoding.check_secret_data([canary]),
         lambda: _encoding.check_secret_data(canary),

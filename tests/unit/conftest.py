@@ -12,7 +12,8 @@ file are in tests/unit/fakes.py (``from unit.fakes import ...``).
 
 The server fixtures of tests/conftest.py (``servers`` and everything built on it) fail here, and
 an internet-socket ``connect`` fails the test: a unit test that needs either belongs in
-tests/integration.
+tests/integration. ScaiVault itself is available without a socket: ``inprocess_vault`` is the dev
+server's own App in this process (``unit.fakes.InProcessVault``), reached by the real client.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -53,3 +54,27 @@ def no_network(monkeypatch):
 
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+
+
+@pytest.fixture
+def inprocess_vault(tmp_path):
+    """``unit.fakes.InProcessVault``: the dev server's own App in this process (no socket), closed after."""
+    from unit.fakes import InProcessVault  # pylint: disable=import-outside-toplevel
+
+    vault = InProcessVault(tmp_path / "inprocess-vault")
+    yield vault
+    vault.close()
+
+
+@pytest.fixture(autouse=True)
+def fresh_discoveries():
+    """Every test starts with a client that knows nothing about the tenant's API shapes yet.
+
+    (The ScaiVault client remembers fallbacks per process and URL; unit tests share one process.)
+    """
+    from ansible_collections.scailabs.scaivault.plugins.module_utils._clients.scaivault import (  # pylint: disable=import-outside-toplevel
+        forget_discoveries)
+
+    forget_discoveries()
+    yield
+    forget_discoveries()

@@ -49,6 +49,9 @@ class FakeAsm:
         self.entries = entries
         self.calls = {}
         self.listings = []
+        # Per-secret answers of BatchGetSecretValue a test wants instead of the value: {name: AsmError}
+        # (reported in the errors, as ASM's Errors[] are) or {name: None} (left out of both lists).
+        self.value_errors = {}
 
     def _count(self, op):
         self.calls[op] = self.calls.get(op, 0) + 1
@@ -74,11 +77,16 @@ class FakeAsm:
     def batch_get_values(self, ids):
         self._count("BatchGetSecretValue")
         values = {}
+        errors = {}
         for arn in ids:
             name = self._name_of(arn)
+            if name in self.value_errors:
+                if self.value_errors[name] is not None:
+                    errors[arn] = self.value_errors[name]
+                continue
             version_id, string = self.secrets[name][-1]
             values[arn] = {"ARN": arn, "Name": name, "VersionId": version_id, "SecretString": string}
-        return values, {}
+        return values, errors
 
     def get_value(self, secret_id, version_id=None, version_stage=None):
         self._count("GetSecretValue")
@@ -101,3 +109,109 @@ class FakeClock:
 
     def __call__(self):
         return self.now
+
+
+# -- ScaiVault: the dev server itself, in process ---------------------------------------------------
+class InProcessVault:
+    """The dev server's own App (tests/devserver: storage, handlers, faults, counters), without a socket.
+
+    The one ScaiVault stand-in of tests/unit: what it answers is what the dev server answers (the
+    contract tests hold the dev server to the contract), so engine tests cannot drift from it. The
+    collection's real ``ScaiVaultClient`` talks to it through an ``httpx.MockTransport`` that hands each
+    request to ``App.dispatch``: a ``drop_before``/``drop_after`` fault surfaces as the client would see a
+    closed connection (``httpx.RemoteProtocolError``). Faults: ``vault.faults([...])`` (same specs as
+    ``POST /_dev/faults``); out-of-band reads: ``vault.http`` (admin token, ``/_dev/*`` included).
+
+        vault = InProcessVault(tmp_path)
+        client = vault.client(retries=0)          # ScaiVaultClient; options as ConnectionSettings
+        vault.put("a/b", {"k": "v"})              # out of band, admin token
+    """
+
+    URL = "http://scaivault.unit"
+    TOKEN = "skt_unit_admin"
+
+    def __init__(self, data_dir, contract=None):
+        import argparse  # pylint: disable=import-outside-toplevel
+        import os  # pylint: disable=import-outside-toplevel
+
+        import httpx  # pylint: disable=import-outside-toplevel
+        from devserver.contract import Contract  # pylint: disable=import-outside-toplevel,import-error
+        from devserver.main import build_app  # pylint: disable=import-outside-toplevel,import-error
+        from devserver.secrets_api import DEFAULT_MAX_SECRET_BYTES  # pylint: disable=import-outside-toplevel,import-error
+
+        args = argparse.Namespace(tokens_file=None, data_dir=str(data_dir), dev_controls=True, asm_endpoint_url=None,
+                                  max_secret_bytes=DEFAULT_MAX_SECRET_BYTES, rate_limits=None,
+                                  contract=Contract(contract or "default"))
+        saved = {key: os.environ.pop(key, None) for key in ("SCAIVAULT_DEV_TOKEN", "SCAIVAULT_DEV_ROTATION_TICK")}
+        os.environ["SCAIVAULT_DEV_ROTATION_TICK"] = "0"  # no background scheduler thread in unit tests
+        os.environ["SCAIVAULT_DEV_TOKEN"] = self.TOKEN  # every scope, tenant tnt_dev (as the dev server's dev token)
+        try:
+            self.app = build_app(args)
+        finally:
+            for key, value in saved.items():
+                os.environ.pop(key, None)
+                if value is not None:
+                    os.environ[key] = value
+        self.transport = httpx.MockTransport(self._handle)
+        self.http = httpx.Client(base_url=self.URL, transport=self.transport,
+                                 headers={"Authorization": "Bearer %s" % self.TOKEN})
+
+    def _handle(self, request):
+        import secrets  # pylint: disable=import-outside-toplevel
+        import urllib.parse  # pylint: disable=import-outside-toplevel
+
+        import httpx  # pylint: disable=import-outside-toplevel
+        from devserver.http_types import DROPPED, Request  # pylint: disable=import-outside-toplevel,import-error
+
+        ours = Request(method=request.method, raw_path=request.url.path,
+                       query=urllib.parse.parse_qs(request.url.query.decode("ascii"), keep_blank_values=True),
+                       headers=request.headers, body=request.read(), client_ip="127.0.0.1",
+                       request_id="req_" + secrets.token_hex(12))
+        outcome = self.app.dispatch(ours)
+        if outcome is DROPPED:
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
+        body, content_type = outcome.payload()
+        headers = dict(outcome.headers, **{"X-Request-ID": ours.request_id})
+        if content_type:
+            headers.setdefault("Content-Type", content_type)
+        return httpx.Response(outcome.status, content=body, headers=headers)
+
+    def client(self, warnings=None, sleeps=None, **options):
+        """A real ScaiVaultClient on this server (no real sleeping unless ``sleeps`` is None and asked)."""
+        from ansible_collections.scailabs.scaivault.plugins.module_utils._clients import scaivault as sv  # pylint: disable=import-outside-toplevel
+
+        options.setdefault("url", self.URL)
+        options.setdefault("token", self.TOKEN)
+        settings = sv.ConnectionSettings.resolve(options, environ={})
+        sleeps = [] if sleeps is None else sleeps
+        return sv.ScaiVaultClient(settings, warn=(warnings.append if warnings is not None else None),
+                                  sleep=sleeps.append, transport=self.transport, discoveries=sv.Discoveries())
+
+    # -- out of band ---------------------------------------------------------------------------------
+    def put(self, path, data, **body):
+        answer = self.http.put("/v1/secrets/%s" % path, json=dict(body, data=data))
+        assert answer.status_code in (200, 201), answer.text
+        return answer.json()
+
+    def get(self, path, version=None):
+        answer = self.http.get("/v1/secrets/%s" % path, params={"version": version} if version else None)
+        return answer.json() if answer.status_code == 200 else None
+
+    def stored(self, path):
+        """What is stored at a path (/_dev/secrets: head without data, retained versions), or None."""
+        answer = self.http.get("/_dev/secrets/%s" % path)
+        return answer.json() if answer.status_code == 200 else None
+
+    def faults(self, faults):
+        self.app.faults.replace(faults)
+
+    def counters(self):
+        return self.app.counters.snapshot()
+
+    def requests(self, method, path):
+        """How many requests reached ``METHOD /v1/...path`` (the dev server's own counters)."""
+        return self.counters()["by_path"].get("%s /v1/secrets/%s" % (method, path), 0)
+
+    def close(self):
+        self.http.close()
+        self.app.db.close()

@@ -9,6 +9,7 @@ FOR INTERNAL COLLECTION USE ONLY: no API promise, may change in any release.
     PlanError              a request that cannot be carried out as given; names the option and the fix
     ScaiVaultError         a failed ScaiVault call (status, code, request id, path; never a body)
       ScaiVaultConnectionError   the request never reached ScaiVault: safe to retry later
+      ScaiVaultContractError     an answer in a shape the collection cannot interpret (docs/scaivault-contract.md)
       ScaiVaultUnknownOutcome    a write was sent without an answer: re-read before writing again
     AsmError               a failed AWS Secrets Manager call (operation, AWS code, secret id)
 
@@ -111,6 +112,13 @@ class ScaiVaultError(CollectionError):
         return {"status": self.status, "code": self.code, "request_id": self.request_id, "path": self.path}
 
 
+class ScaiVaultContractError(ScaiVaultError):
+    """ScaiVault answered in a shape the collection cannot interpret (an [assumed] shape did not hold).
+
+    The message names the endpoint, the status and code that came back and the assumption, never a body.
+    """
+
+
 class ScaiVaultConnectionError(ScaiVaultError):
     """The request never reached ScaiVault (refused, DNS, TLS): safe to retry later."""
 
@@ -141,6 +149,8 @@ _SCAIVAULT_HINTS = {
                            "credentials and network, then its status",
     "connection_error": "Check url (or SCAIVAULT_URL), that ScaiVault is up and reachable from where the task runs, "
                         "and proxy settings (HTTPS_PROXY / NO_PROXY)",
+    "contract_mismatch": "This ScaiVault answers differently from what the collection assumes: run the "
+                         "scailabs.scaivault.preflight playbook (make conformance) against it and report its table",
     "tls_error": "Set ca_path (or SCAIVAULT_CA_PATH) to the CA bundle that signed the server's certificate; "
                  "validate_certs=false only for throwaway test servers",
 }

@@ -79,6 +79,13 @@ SCAIVAULT_CONNECTION = (
            type="bool", default=True),
     option("ca_path", ["CA bundle (PEM) used to verify the server's certificate."], env=("SCAIVAULT_CA_PATH",),
            type="path"),
+    option("allow_insecure_http", ["Accept an C(http://) O(url) or O(token_url) on a host that is not loopback "
+                                   "(C(127.0.0.0/8), C(::1), C(localhost)). Over plain HTTP the bearer token, the "
+                                   "client secret and every secret value cross the network in clear, so this is "
+                                   "refused unless set; when set, each run warns."],
+           env=("SCAIVAULT_ALLOW_INSECURE_HTTP",),
+           plugin_description="Accept plain C(http://) for a non-loopback O(url) or O(token_url) (warned).",
+           type="bool", default=False),
     option("timeout", ["Seconds to wait for each HTTP request."], env=("SCAIVAULT_TIMEOUT",),
            type="float", default=30.0),
     option("retries", ["Retries of a request answered C(429) (after C(Retry-After)), C(503), or failing to "
@@ -93,37 +100,96 @@ SCAIVAULT_CONNECTION = (
 )
 
 # -- AWS Secrets Manager connection (every asm_* module, scaivault_federation_verify) ------------------------
-# Credentials and endpoints have no env fallback on purpose: boto3's own chain reads AWS_ACCESS_KEY_ID,
-# AWS_PROFILE, AWS_ENDPOINT_URL_SECRETS_MANAGER, ... with its own precedence, so an explicit option always
-# wins and the environment behaves exactly as it does for the AWS CLI.
+# amazon.aws's names and aliases; resolved by boto3's own chain (_clients/asm.py connect()): an option set here
+# wins, an unset one is left to boto3 - AWS_* variables, the profile's settings in ~/.aws/config and
+# ~/.aws/credentials (assume-role profiles included), container and instance roles - exactly as for the AWS CLI.
+# So no env fallbacks here; connect() adds AWS_REGION before boto3's region chain, as amazon.aws does.
+# validate_certs is the ScaiVault option's name (modules such as asm_migrate take both groups): the AWS one
+# keeps its aws_ prefix in every module.
 AWS_DEFAULT_MAX_ATTEMPTS = 10
+AWS_DEFAULT_RETRY_MODE = "standard"
 AWS_CONNECTION = (
     option("region", ["The AWS region of the secrets. One region per task; run several regions as several "
-                      "inventory hosts."],
-           env=("AWS_REGION", "AWS_DEFAULT_REGION"), type="str", aliases=["aws_region"]),
-    option("profile", ["A named profile from the AWS config files. If not set, boto3's own chain applies "
-                       "(E(AWS_PROFILE), ...)."], type="str", aliases=["aws_profile"]),
-    option("access_key", ["AWS access key id. If not set, boto3's credential chain applies "
-                          "(E(AWS_ACCESS_KEY_ID), profiles, instance roles, ...)."],
-           type="str", aliases=["aws_access_key_id"], no_log=False),
-    option("secret_key", ["AWS secret access key. If not set, boto3's credential chain applies "
-                          "(E(AWS_SECRET_ACCESS_KEY), ...)."],
-           type="str", aliases=["aws_secret_access_key"], no_log=True),
-    option("session_token", ["AWS session token for temporary credentials. If not set, E(AWS_SESSION_TOKEN) "
-                             "applies through boto3."],
-           type="str", aliases=["aws_session_token"], no_log=True),
+                      "inventory hosts.",
+                      "If not set, E(AWS_REGION) is used, then boto3's chain: E(AWS_DEFAULT_REGION), then the "
+                      "C(region) of the profile (O(profile), E(AWS_PROFILE) or C(default)) in the AWS config file.",
+                      "Only the shape of the name is checked (C(eu-west-1), C(mx-central-1)); botocore decides the "
+                      "endpoint, so a region newer than the installed botocore works with O(endpoint_url)."],
+           type="str", aliases=["aws_region", "ec2_region"]),
+    option("profile", ["A named profile of the AWS config files (C(~/.aws/config), C(~/.aws/credentials), or "
+                       "E(AWS_CONFIG_FILE), E(AWS_SHARED_CREDENTIALS_FILE)), with everything boto3 reads there: "
+                       "keys, C(region), assume-role profiles (C(role_arn) with C(source_profile) or "
+                       "C(credential_source)), C(credential_process), SSO.",
+                       "If not set, boto3's chain applies (E(AWS_PROFILE), then the C(default) profile).",
+                       "Mutually exclusive with O(access_key), O(secret_key) and O(session_token)."],
+           type="str", aliases=["aws_profile"]),
+    option("access_key", ["AWS access key id; needs O(secret_key).",
+                          "If not set, boto3's credential chain applies (E(AWS_ACCESS_KEY_ID), the profile, "
+                          "container and instance roles, ...). Mutually exclusive with O(profile)."],
+           type="str", aliases=["aws_access_key_id", "aws_access_key", "ec2_access_key"], no_log=False),
+    option("secret_key", ["AWS secret access key; needs O(access_key).",
+                          "If not set, boto3's credential chain applies (E(AWS_SECRET_ACCESS_KEY), ...). Mutually "
+                          "exclusive with O(profile)."],
+           type="str", aliases=["aws_secret_access_key", "aws_secret_key", "ec2_secret_key"], no_log=True),
+    option("session_token", ["AWS session token of temporary credentials, with O(access_key) and O(secret_key).",
+                             "If not set, boto3's chain applies (E(AWS_SESSION_TOKEN)). Mutually exclusive with "
+                             "O(profile)."],
+           type="str", aliases=["aws_session_token", "security_token", "aws_security_token"], no_log=True),
     option("endpoint_url", ["Use this Secrets Manager endpoint instead of AWS's (a VPC endpoint, or a local "
                             "stand-in for tests).",
-                            "If not set, boto3 honours E(AWS_ENDPOINT_URL_SECRETS_MANAGER) and E(AWS_ENDPOINT_URL)."],
-           type="str", aliases=["aws_endpoint_url"]),
-    option("aws_ca_bundle", ["CA bundle used to verify the AWS endpoint's certificate."], type="path"),
-    option("aws_validate_certs", ["Verify the AWS endpoint's TLS certificate."], type="bool", default=True),
+                            "If not set, boto3's chain applies (E(AWS_ENDPOINT_URL_SECRETS_MANAGER), "
+                            "E(AWS_ENDPOINT_URL), C(endpoint_url) in the profile)."],
+           type="str", aliases=["aws_endpoint_url", "ec2_url"]),
+    option("aws_ca_bundle", ["CA bundle (PEM) used to verify the AWS endpoint's certificate (a private CA, a "
+                             "TLS-inspecting proxy, a VPC endpoint).",
+                             "If not set, boto3's chain applies (E(AWS_CA_BUNDLE), C(ca_bundle) in the profile), "
+                             "else botocore's bundled CAs."],
+           type="path"),
+    option("aws_validate_certs", ["Verify the AWS endpoint's TLS certificate. C(false) is strongly discouraged; set "
+                                  "O(aws_ca_bundle) instead.",
+                                  "amazon.aws calls this option C(validate_certs). In this collection "
+                                  "C(validate_certs) is the ScaiVault option (several modules take both), so the "
+                                  "AWS one is O(aws_validate_certs) in every module."],
+           type="bool", default=True),
+    option("aws_config", ["botocore client configuration, as in amazon.aws: keyword arguments of "
+                          "C(botocore.config.Config), for example C(connect_timeout), C(read_timeout), C(proxies), "
+                          "C(max_pool_connections) or C(retries) (C({mode: adaptive, total_max_attempts: 5})).",
+                          "Merged over the collection's settings (user agent, 20 pooled connections, the retries "
+                          "of O(aws_max_attempts) and O(aws_retry_mode))."],
+           type="dict"),
     option("aws_max_attempts", ["Total attempts per AWS API call; throttling (C(ThrottlingException)) and "
-                                "transient errors are retried with jittered exponential backoff by botocore."],
-           type="int", default=AWS_DEFAULT_MAX_ATTEMPTS),
+                                "transient errors are retried with jittered exponential backoff by botocore.",
+                                "A shortcut for C(retries.total_max_attempts) of O(aws_config); setting both to "
+                                "different numbers is an error.",
+                                "If neither is set, boto3's chain applies (E(AWS_MAX_ATTEMPTS), C(max_attempts) in "
+                                "the profile), else C(%d)." % AWS_DEFAULT_MAX_ATTEMPTS],
+           type="int"),
     option("aws_retry_mode", ["botocore retry mode. C(adaptive) also rate-limits the client itself after "
-                              "throttling."],
-           type="str", default="standard", choices=["standard", "adaptive"]),
+                              "throttling.",
+                              "A shortcut for C(retries.mode) of O(aws_config); setting both differently is an "
+                              "error.",
+                              "If neither is set, boto3's chain applies (E(AWS_RETRY_MODE), C(retry_mode) in the "
+                              "profile), else C(%s)." % AWS_DEFAULT_RETRY_MODE],
+           type="str", choices=["standard", "adaptive"]),
+)
+AWS_CONNECTION_NOTES = [
+    "Option names and aliases are those of amazon.aws (C(access_key)/C(aws_access_key_id)/C(aws_access_key), "
+    "C(secret_key), C(session_token), C(profile), C(region), C(endpoint_url), C(aws_ca_bundle), C(aws_config)), so "
+    "tasks and C(module_defaults) written for amazon.aws modules carry over.",
+    "Unset options are left to boto3's own chain, read where the module runs (usually the controller): "
+    "C(AWS_*) variables, C(~/.aws/config) and C(~/.aws/credentials) (assume-role profiles included), container and "
+    "instance roles.",
+    "Modules that talk to both services, such as M(scailabs.scaivault.asm_migrate) and "
+    "M(scailabs.scaivault.asm_cleanup), take the ScaiVault options too. Where a name would clash, the ScaiVault "
+    "option keeps it: C(validate_certs), C(ca_path), C(timeout) and C(retries) are ScaiVault's; the "
+    "AWS side is C(aws_validate_certs), C(aws_ca_bundle), C(aws_config) (C(connect_timeout), C(read_timeout)) and "
+    "C(aws_max_attempts) in every module.",
+]
+# Keys and a profile are two ways to say who you are (amazon.aws refuses both, and so does boto3's Session).
+AWS_CONNECTION_RULES = dict(
+    mutually_exclusive=[["profile", "access_key"], ["profile", "secret_key"], ["profile", "session_token"]],
+    required_together=[["access_key", "secret_key"]],
+    required_by={"session_token": ["access_key", "secret_key"]},
 )
 
 # -- Which ASM secrets a task acts on (asm_inventory, asm_migrate, asm_rotation, asm_cleanup) --------------
@@ -155,7 +221,39 @@ NAMING = (
     option("naming_policy", [naming_policy_help()], type="str", default="strict", choices=list(NAMING_POLICIES)),
 )
 
-GROUPS = {"scaivault": SCAIVAULT_CONNECTION, "aws": AWS_CONNECTION, "selection": SELECTION, "naming": NAMING}
+# -- Report files written by a module (asm_inventory, asm_migrate, asm_reference_scan) ----------------------
+REPORT = (
+    option("report_mode", ["File mode of the report files, as octal digits (C(0600), C(0640)). Reports hold names, "
+                           "paths and who read them (never values) and are private to the user by default; a file "
+                           "that already exists gets this mode too."],
+           type="str", default="0600"),
+)
+
+# -- Which files a reference scan reads (asm_reference_scan; the references guard of asm_cleanup) ----------------
+REFERENCE_DEFAULT_EXCLUDE = [".git", ".hg", ".svn", "node_modules", ".terraform", "__pycache__", ".venv", ".tox",
+                             ".mypy_cache", ".pytest_cache"]
+REFERENCE_SCAN = (
+    option("roots", ["Directory trees to scan: repositories and deployment trees of the consumers (playbooks, roles, "
+                     "application code, Terraform, Kubernetes manifests, configuration files).",
+                     "Symbolic links are not followed; a file reached through two roots is scanned once."],
+           type="list", elements="path"),
+    option("include", ["Only files matching one of these globs, relative to their root (C(*.py), C(deploy/**/*.yml)). "
+                       "C(*) and C(?) stay inside one path segment, C(**) is any number of segments, a glob without "
+                       "C(/) matches a name at any depth.",
+                       "If not set, every file is scanned."],
+           type="list", elements="str"),
+    option("exclude", ["Files and directories left out, as globs relative to their root (same rules as C(include); a "
+                       "directory excludes everything below it), or absolute paths (C(/srv/app/reports)).",
+                       "Setting it replaces the default list, so repeat the defaults you still want."],
+           type="list", elements="str", default=list(REFERENCE_DEFAULT_EXCLUDE)),
+    option("max_file_size", ["Files larger than this are skipped and listed as C(too_large), for example C(2M), "
+                             "C(512k) or a number of bytes (binary multiples). Binary files (a NUL byte in the first "
+                             "8 KiB) are always skipped and listed as C(binary)."],
+           type="str", default="2M"),
+)
+
+GROUPS = {"scaivault": SCAIVAULT_CONNECTION, "aws": AWS_CONNECTION, "selection": SELECTION, "naming": NAMING,
+          "report": REPORT, "references": REFERENCE_SCAN}
 
 
 def _spec(opt):

@@ -15,6 +15,7 @@ others go on. Guards:
   audit        identities other than the migration's read the migrated or federated paths
                inside the quiet window
   target       the ScaiVault target is unknown, missing, or holds a different value than ASM
+  references   (opt-in) the scanned trees still name the secret or its ARN (_plan/references.py)
 Values are compared here and never put into a reason: a reason names keys at most.
 
 Private to this collection: no API promise.
@@ -27,6 +28,7 @@ __metaclass__ = type
 import datetime
 
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.audit import foreign_reads
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.references import where_referenced
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.encoding import values_equal
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.mapping import MappingError, compile_rules, invert_rules
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.provenance import recorded_source
@@ -159,6 +161,17 @@ def audit_reason(per_path, paths, quiet_window):
                      "of %s (%s): repoint those consumers to the canonical path and wait until the window "
                      "is quiet, or add the identity to exclude_identities if it is yours"
             % (quiet_window, "; ".join(parts)))
+
+
+def references_reason(hits, target_path=None):
+    """Refuse while consumers in the scanned trees still name the secret: files and lines, and the fix."""
+    if not hits:
+        return None
+    files = len(set(hit["file"] for hit in hits))
+    return ("references", "still referenced %d time(s) in %d file(s) of the scanned trees: %s: repoint those consumers "
+                          "to %s (scailabs.scaivault.asm_reference_scan suggests a patch for Ansible lookups and "
+                          "tasks) and re-run, or exclude a file that is no consumer (references.exclude)"
+            % (len(hits), files, where_referenced(hits), target_path or "the ScaiVault path"))
 
 
 def _key_difference(target_data, asm_data):

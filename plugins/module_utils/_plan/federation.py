@@ -49,9 +49,16 @@ MASK = "********"
 INLINE_AWS_CREDENTIAL_KEYS = frozenset([
     "access_key_id", "secret_access_key", "session_token", "aws_access_key_id", "aws_secret_access_key",
     "aws_session_token", "access_key", "secret_key"])
-# Config keys of other backend types that may hold a credential: masked in results and diffs.
-# Keys ending in _path (credentials_path, auth_config_path) name a ScaiVault path and stay visible.
-_CREDENTIAL_KEY_RE = re.compile(r"secret|password|passwd|token|private|credential|access_key|api_key", re.I)
+# Keys that name a credential, at any depth of a config: refused (credentials live in a ScaiVault secret
+# named by credentials_path). Keys ending in _path (credentials_path, auth_config_path) name a ScaiVault
+# path and are not credentials.
+_CREDENTIAL_KEY_RE = re.compile(r"secret|password|passwd|passphrase|token|private|credential|access_key|api_key|"
+                                r"client_key|key_id|session", re.I)
+# Results, diffs and the invocation show only these config keys (at any depth); every other value is masked,
+# so a credential under a name nobody thought of is hidden too.
+VISIBLE_CONFIG_KEYS = frozenset([
+    "region", "credentials_path", "auth_config_path", "address", "endpoint", "mount", "namespace", "role_arn",
+    "vault_url", "project_id", "kv_version", "auth_method"])
 
 CREDENTIALS_PATTERN_HINT = (
     "store the reader's keys with scailabs.scaivault.scaivault_secret (path infra/aws/sm-reader, "
@@ -60,15 +67,41 @@ CREDENTIALS_PATTERN_HINT = (
 
 
 def _is_credential_key(key):
-    return bool(_CREDENTIAL_KEY_RE.search(key)) and not key.endswith("_path")
+    key = str(key)
+    return key in INLINE_AWS_CREDENTIAL_KEYS or (bool(_CREDENTIAL_KEY_RE.search(key)) and not key.endswith("_path"))
+
+
+def credential_keys(config, where="config"):
+    """Dotted names of the credential-like keys anywhere in config (dicts inside dicts and lists)."""
+    found = []
+    if isinstance(config, dict):
+        for key, value in config.items():
+            name = "%s.%s" % (where, key)
+            if _is_credential_key(key):
+                found.append(name)
+            found.extend(credential_keys(value, name))
+    elif isinstance(config, (list, tuple)):
+        for index, item in enumerate(config):
+            found.extend(credential_keys(item, "%s[%d]" % (where, index)))
+    return found
 
 
 def credential_values(config):
-    """The string values of credential-like config keys, for the module's no_log masking."""
-    if not isinstance(config, dict):
-        return []
-    return [value for key, value in config.items()
-            if isinstance(value, str) and value and (key in INLINE_AWS_CREDENTIAL_KEYS or _is_credential_key(key))]
+    """Every string that the masked view hides (any depth), for the module's no_log masking as a second layer."""
+    hidden = []
+
+    def walk(value, visible):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, visible and key in VISIBLE_CONFIG_KEYS)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item, visible)
+        elif isinstance(value, str) and value and not visible:
+            hidden.append(value)
+
+    walk(config if isinstance(config, dict) else {}, True)
+    return hidden
 
 
 def _without_none(mapping):
@@ -79,11 +112,11 @@ def _check_config(name, backend_type, config):
     if not isinstance(config, dict):
         raise PlanError("federation backend %s: config must be a dict, got a %s" % (name, type(config).__name__))
     config = _without_none(config)
+    inline = credential_keys(config)
+    if inline:
+        raise PlanError("federation backend %s: %s holds credentials; never put keys in a backend config: %s"
+                        % (name, ", ".join(inline), CREDENTIALS_PATTERN_HINT))
     if backend_type in (None, ASM_TYPE):
-        inline = sorted(set(config) & INLINE_AWS_CREDENTIAL_KEYS)
-        if inline:
-            raise PlanError("federation backend %s: config holds credentials (%s); never put keys in a backend "
-                            "config: %s" % (name, ", ".join(inline), CREDENTIALS_PATTERN_HINT))
         for key in ("region", "credentials_path"):
             if key in config and not (isinstance(config[key], str) and config[key]):
                 raise PlanError("federation backend %s: config.%s must be a non-empty string" % (name, key))
@@ -240,6 +273,20 @@ def compare(name, current, desired):
     return changes, sorted(changed)
 
 
+def without_unreported_transform(name, current, desired):
+    """(desired, warning): a backend object without ``transform`` is a tenant that does not report (or know)
+    the [assumed] transform field; comparing it would PATCH on every run, so it is left out, with a
+    warning when the wanted style is not the default (tags then arrive as the tenant writes them)."""
+    if "transform" in current or "transform" not in desired:
+        return desired, None
+    rest = dict((key, value) for key, value in desired.items() if key != "transform")
+    if effective_transform(desired["transform"]) == effective_transform(None):
+        return rest, None
+    return rest, ("federation backend %s: this ScaiVault does not report transform, so transform.tags=%s cannot be "
+                  "checked or applied; ASM tags arrive as the tenant writes them (our reading's default: key=value)"
+                  % (name, effective_transform(desired["transform"]).get("tags")))
+
+
 def projected(current, changes):
     """The backend as it will be after the PATCH (for check mode and diffs)."""
     after = copy.deepcopy(current)
@@ -248,9 +295,21 @@ def projected(current, changes):
 
 
 def masked_config(config):
-    """config with credential-like values replaced by a mask (keys stay, so a diff shows which changed)."""
-    return dict((key, MASK if _is_credential_key(key) else copy.deepcopy(value))
-                for key, value in (config or {}).items())
+    """config as results, diffs and the invocation show it: only VISIBLE_CONFIG_KEYS keep their values.
+
+    Every other value is replaced by a mask at any depth (keys stay, so a diff still shows which key
+    changed); a list or dict under a visible key is masked the same way inside.
+    """
+    def masked(value, visible):
+        if isinstance(value, dict):
+            return dict((key, masked(item, visible and key in VISIBLE_CONFIG_KEYS)) for key, item in value.items())
+        if isinstance(value, (list, tuple)):
+            return [masked(item, visible) for item in value]
+        return copy.deepcopy(value) if visible or value is None else MASK
+
+    if not isinstance(config, dict):
+        return MASK if config is not None else None
+    return masked(config, True)
 
 
 def backend_view(backend, extra_fields=()):

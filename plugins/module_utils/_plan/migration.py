@@ -44,6 +44,9 @@ ACTION_SKIP = "skip"
 ACTION_ERROR = "error"
 ACTIONS = (ACTION_CREATE, ACTION_UPDATE, ACTION_UNCHANGED, ACTION_SKIP, ACTION_ERROR)
 CHANGING_ACTIONS = (ACTION_CREATE, ACTION_UPDATE)
+# How a change of metadata alone was written (a task's metadata_write, a result's metadata_update).
+METADATA_IN_PLACE = "in_place"          # the tenant's metadata-only update: no version, no value read
+METADATA_AS_VERSION = "new_version"     # no such update on the tenant: the value was read and written again
 
 PENDING_STAGE = "AWSPENDING"
 
@@ -146,7 +149,7 @@ class MigrationTask:
 
     __slots__ = ("source", "name", "path", "action", "reason_code", "reason", "from_version", "to_version",
                  "versions_written", "changes", "target", "federated_path", "written_version_id", "diff",
-                 "versions_planned", "notes")
+                 "versions_planned", "notes", "metadata_only", "metadata_write")
 
     def __init__(self, source, name=None, path=None, action=None, reason_code=None, reason=None):
         self.source = source
@@ -165,6 +168,11 @@ class MigrationTask:
         self.diff = None
         self.versions_planned = None
         self.notes = []
+        # Only metadata differs (the value and its provenance are current): the tenant's metadata-only
+        # update can carry it without reading the value; metadata_write says how it went
+        # (METADATA_IN_PLACE, or METADATA_AS_VERSION when the tenant has no such update).
+        self.metadata_only = False
+        self.metadata_write = None
 
     @property
     def open(self):
@@ -208,6 +216,8 @@ class MigrationTask:
             entry["notes"] = list(self.notes)
         if self.federated_path:
             entry["federated_path"] = self.federated_path
+        if self.metadata_write:
+            entry["metadata_update"] = self.metadata_write
         return entry
 
 
@@ -390,11 +400,21 @@ def decide_from_target(task, target, settings):
     if owner == "mine" and recorded.get("version_id") == source.version_id and recorded.get("format") in VALUE_FORMATS:
         _merged, changed = wanted_metadata(target.get("metadata"), source, settings, source.version_id,
                                            recorded["format"])
-        changed = changed + other_changes(target, settings, recorded["format"])
-        if not changed:
+        other = other_changes(target, settings, recorded["format"])
+        if not changed and not other:
             task.action = ACTION_UNCHANGED
             task.changes = []
+        elif not other:
+            task.metadata_only = True
+            task.changes = list(changed)
     return task
+
+
+def metadata_update(task, settings):
+    """(metadata to store, changed field names) of a metadata-only task: its value and provenance stay."""
+    recorded = recorded_source((task.target or {}).get("metadata")) or {}
+    return wanted_metadata((task.target or {}).get("metadata"), task.source, settings, task.source.version_id,
+                           recorded.get("format"))
 
 
 def plan_write(task, settings, version_id, encoded, current_metadata, target, written_version=None):
@@ -478,6 +498,8 @@ def summarize(tasks, selected_total=None, batch_range=None):
     summary["failed"] = summary[ACTION_ERROR]
     summary["changed"] = summary[ACTION_CREATE] + summary[ACTION_UPDATE]
     summary["versions_written"] = versions
+    summary["metadata_in_place"] = len([task for task in tasks if task.metadata_write == METADATA_IN_PLACE])
+    summary["versions_for_metadata"] = len([task for task in tasks if task.metadata_write == METADATA_AS_VERSION])
     summary["rotation_enabled"] = rotation
     summary["by_reason"] = reasons
     if selected_total is not None:

@@ -14,9 +14,11 @@ Pure functions, shared by scaivault_secret and the bulk migration module:
   stored_options()      the write options (max_versions, expires_in, rotation_policy_id)
                         as far as the stored object lets us see them
 
-ScaiVault has no metadata-only update: every PUT carries data and creates a version. So a
-change of metadata, type or options alone re-sends the stored data, which then must be
-known (read with secrets:read).
+Every PUT carries data and creates a version. A change of metadata alone goes through the
+tenant's metadata-only update where it has one (the client discovers it: no version is
+written, and the value need not be known); otherwise, and for a change of type or options, the
+stored data is re-sent, which then must be known (read with secrets:read). A PUT always carries
+the full metadata, so a tenant that clears omitted metadata keeps it all the same.
 
 How options compare (the secret object does not echo every write option):
   rotation_policy_id    the object's rotation_policy_id.
@@ -78,10 +80,14 @@ class Plan:
     data_compared   False with compare=metadata_only (the stored value is never read then)
     skipped_data    True when data was given but not used (overwrite=never on an existing secret)
     wanted_options  the options asked for ({name: value}, expires_in in seconds)
+    metadata_only   only metadata.* changes: the tenant's metadata-only update may carry it (no version)
+    metadata        the metadata to store (for the metadata-only update)
+    value_needed    why the change cannot be written as a version (body is None then): the message to
+                    fail with when the tenant has no metadata-only update
     """
 
     def __init__(self, action, changed_fields, body, before, after, data_compared, skipped_data=False,
-                 wanted_options=None):
+                 wanted_options=None, metadata_only=False, metadata=None, value_needed=None):
         self.action = action
         self.changed_fields = changed_fields
         self.body = body
@@ -90,6 +96,9 @@ class Plan:
         self.data_compared = data_compared
         self.skipped_data = skipped_data
         self.wanted_options = wanted_options or {}
+        self.metadata_only = metadata_only
+        self.metadata = metadata
+        self.value_needed = value_needed
 
     @property
     def changed(self):
@@ -305,29 +314,39 @@ def plan_present(path, current, data=None, secret_type=None, metadata=None, purg
     if not changed:
         return Plan(ACTION_NONE, [], None, before, copy.deepcopy(before), data_known, skipped_data, wanted_options)
 
+    if given_data is not None and not data_known and compare == "metadata_only":
+        # The value given is written with the change; whether it differs from the stored one is unknown.
+        changed = sorted(set(changed) | set(["data"]))
+    metadata_only = all(name.startswith("metadata.") for name in changed)
+    value_needed = None
     if given_data is not None:
         write_data = given_data
     elif data_known:
         write_data = current["data"]
     else:
-        raise PlanError(
-            "%s: %s must change, and ScaiVault writes metadata, type and options only together with the value "
-            "(every write is a new version), but the stored value was not read (compare=metadata_only)%s. "
-            "Give data (it replaces the stored value), or use compare=full with a token that has secrets:read"
-            % (path, ", ".join(changed), " and overwrite=never keeps data from being used" if skipped_data else ""))
-    if given_data is not None and not data_known and compare == "metadata_only":
-        # The value given is written with the change; whether it differs from the stored one is unknown.
-        changed = sorted(set(changed) | set(["data"]))
+        write_data = None
+        value_needed = (
+            "%s: %s must change; this ScaiVault has no metadata-only update, so it writes metadata, type and options "
+            "only together with the value (every write is a new version), but the stored value was not read "
+            "(compare=metadata_only)%s. Give data (it replaces the stored value), or use compare=full with a token "
+            "that has secrets:read" % (path, ", ".join(changed),
+                                       " and overwrite=never keeps data from being used" if skipped_data else ""))
+        if not metadata_only:
+            raise PlanError(value_needed.replace("this ScaiVault has no metadata-only update, so it writes",
+                                                 "ScaiVault writes"))
 
-    body = {"data": write_data, "secret_type": secret_type or stored_type}
-    if metadata_changes:
-        body["metadata"] = merged_metadata
-    if wanted_options:
-        body["options"] = _api_options(wanted_options)
+    # The full metadata goes with every write: a tenant may clear what a PUT leaves out.
+    body = None
+    secret_type_after = secret_type or stored_type
+    if write_data is not None:
+        body = {"data": write_data, "secret_type": secret_type_after, "metadata": merged_metadata}
+        if wanted_options:
+            body["options"] = _api_options(wanted_options)
     after = copy.deepcopy(before)
-    after.update(_predicted_fields(current.get("version"), body["secret_type"], merged_metadata, wanted_options,
+    after.update(_predicted_fields(current.get("version"), secret_type_after, merged_metadata, wanted_options,
                                    current))
-    return Plan(ACTION_UPDATE, changed, body, before, after, data_known, skipped_data, wanted_options)
+    return Plan(ACTION_UPDATE, changed, body, before, after, data_known, skipped_data, wanted_options,
+                metadata_only=metadata_only, metadata=merged_metadata, value_needed=value_needed)
 
 
 def _plan_create(path, data, secret_type, description, owner, tags, purge_tags, custom, wanted_options, data_compared):

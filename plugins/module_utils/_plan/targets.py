@@ -73,3 +73,12 @@ def plan_targets(names, rules, naming_policy="strict"):
                 "rule sends them to different paths" % (name, ", ".join(repr(o) for o in others), path),
                 others)
     return plans
+
+
+def explicit_paths_problem(paths):
+    """Why an explicit {ASM name: ScaiVault path} map (a paths option) cannot be used, or None."""
+    for name, path in (paths or {}).items():
+        problems = path_problems(path)
+        if problems:
+            return "paths: the target of %s, %r, %s" % (name, path, "; ".join(problems))
+    return None

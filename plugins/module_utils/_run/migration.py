@@ -41,8 +41,9 @@ from ansible_collections.scailabs.scaivault.plugins.module_utils._common.encodin
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.fingerprint import data_fingerprints, new_salt
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.mapping import compile_rules, invert_rules, map_name
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.migration import (
-    ACTION_CREATE, ACTION_UPDATE, CHANGING_ACTIONS, SECRET_TYPE_BY_FORMAT, SourceSecret, batch_slice,
-    decide_from_target, ordered_versions, plan_tasks, plan_write, summarize, versions_to_write)
+    ACTION_CREATE, ACTION_UPDATE, CHANGING_ACTIONS, METADATA_AS_VERSION, METADATA_IN_PLACE, SECRET_TYPE_BY_FORMAT,
+    SourceSecret, batch_slice, decide_from_target, metadata_update, ordered_versions, plan_tasks, plan_write,
+    summarize, versions_to_write)
 from ansible_collections.scailabs.scaivault.plugins.module_utils._clients.pacing import WritePacer
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.provenance import recorded_source
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.selection import (
@@ -299,13 +300,15 @@ class Migration:
             if self._fatal is not None:
                 raise self._fatal
             self._probe(unit)
+            if not self.check_mode:
+                self._metadata_in_place([task for task in unit if task.metadata_only and task.action in CHANGING_ACTIONS])
             if self.settings.versions == "all":
-                for task in [t for t in unit if t.action in CHANGING_ACTIONS]:
+                for task in [t for t in unit if t.action in CHANGING_ACTIONS and t.metadata_write != METADATA_IN_PLACE]:
                     self._take_slots(1)
                     handed.add(task.name)
                     writers.submit(self._guarded, self._write_all_versions, task)
                 return
-            need = [task for task in unit if task.action in CHANGING_ACTIONS]
+            need = [task for task in unit if task.action in CHANGING_ACTIONS and task.metadata_write != METADATA_IN_PLACE]
             before = self._before_fingerprints(need) if self.diff_mode else {}
             for start in range(0, len(need), self.values.chunk):
                 chunk = need[start:start + self.values.chunk]
@@ -373,6 +376,43 @@ class Migration:
             decide_from_target(task, found.get(task.path), self.settings)
             if task.action not in CHANGING_ACTIONS:
                 task.target = None  # not needed any more: 10,000 unchanged targets must not stay in memory
+
+    def _metadata_in_place(self, tasks):
+        """Metadata-only changes through the tenant's metadata-only update: no value read, no version.
+
+        The first one discovers whether the tenant has such an update (the client remembers it); without
+        one, the tasks go on to the value read and the PUT, as every update did before.
+        """
+        for task in tasks:
+            if self._fatal is not None:
+                raise self._fatal
+            metadata, changed = metadata_update(task, self.settings)
+            self.pacer.acquire()
+            try:
+                answer = self.scaivault.update_metadata(task.path, metadata, version=task.from_version)
+            except ScaiVaultError as exc:
+                if exc.status in FATAL_STATUSES:
+                    self._abort(exc, "updating metadata")
+                    raise self._fatal
+                task.fail(*describe_error(exc))
+                continue
+            finally:
+                self.pacer.release()
+            if answer is None:
+                task.metadata_write = METADATA_AS_VERSION
+                task.notes.append("only metadata changed, but this ScaiVault has no metadata-only update: a new version "
+                                  "with the unchanged value is written for it")
+                continue
+            target = task.target
+            task.metadata_write = METADATA_IN_PLACE
+            task.changes = list(changed)
+            task.to_version = answer.get("version") or task.from_version
+            if self.diff_mode:
+                task.diff = {"before_header": "%s (v%s)" % (task.path, target.get("version")),
+                             "after_header": "%s (v%s, metadata only)" % (task.path, task.to_version),
+                             "before": masked_secret_view(dict(target, path=task.path), self.salt),
+                             "after": masked_secret_view(dict(target, path=task.path, metadata=metadata), self.salt)}
+            task.target = None
 
     def _before_fingerprints(self, tasks):
         """Diff mode: fingerprints of the targets' current data (batch read), never the data."""

@@ -26,9 +26,11 @@ import json
 import os
 import tempfile
 
-from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import CollectionError
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import CollectionError, PlanError
 
 REPORT_FORMATS = ("json", "markdown")
+# Reports name secrets, paths and who read them: private to the user running the task unless asked.
+DEFAULT_REPORT_MODE = 0o600
 
 
 class ReportError(CollectionError):
@@ -73,18 +75,25 @@ def markdown_table(headers, rows):
     return "\n".join(lines) + "\n"
 
 
-def _current_umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def parse_mode(text, option="report_mode"):
+    """The file mode of an option such as '0640' (octal, as chmod takes it); PlanError otherwise."""
+    try:
+        mode = int(str(text), 8)
+    except ValueError:
+        mode = -1
+    if not 0 <= mode <= 0o777:
+        raise PlanError("%s %r is not a file mode: give octal digits such as '0600' or '0640'" % (option, text))
+    return mode
 
 
-def write_text_atomic(path, text, mode=None):
-    """Write text (UTF-8) to path atomically; return False (and touch nothing) if it already holds it.
+def write_text_atomic(path, text, mode=DEFAULT_REPORT_MODE):
+    """Write text (UTF-8) to path atomically, with ``mode``; return False if it already held the text.
 
-    The parent directory is created when missing. The new file gets ``mode`` when given,
-    else the mode of the file it replaces, else 0666 minus the umask (what ``open()`` gives).
+    The parent directory is created when missing. The file gets ``mode`` (0600 unless asked
+    otherwise) whatever the umask or the mode of the file it replaces, so a report that was
+    world-readable once does not stay so; an unchanged file only has its mode corrected.
     """
+    mode = DEFAULT_REPORT_MODE if mode is None else mode
     if not path:
         raise ReportError("a report path is empty; give a file name")
     path = os.path.abspath(os.path.expanduser(path))
@@ -93,19 +102,17 @@ def write_text_atomic(path, text, mode=None):
         raise ReportError("report path %s is a directory; give a file name inside it" % path)
     try:
         with open(path, "rb") as handle:
-            if handle.read() == data:
-                return False
+            unchanged = handle.read() == data
+        if unchanged:
+            if os.stat(path).st_mode & 0o7777 != mode:
+                os.chmod(path, mode)
+            return False
     except (IOError, OSError):
         pass
     directory = os.path.dirname(path)
     try:
         if not os.path.isdir(directory):
             os.makedirs(directory)
-        if mode is None:
-            try:
-                mode = os.stat(path).st_mode & 0o7777
-            except OSError:
-                mode = 0o666 & ~_current_umask()
         handle, tmp_path = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".tmp", dir=directory)
     except (IOError, OSError) as exc:
         raise ReportError("cannot write report %s: %s; check that the directory is writable" % (path, exc))
@@ -142,7 +149,7 @@ def write_reports(json_path=None, markdown_path=None, data=None, markdown=None, 
     return written
 
 
-def module_reports(paths, data, markdown, check_mode):
+def module_reports(paths, data, markdown, check_mode, mode=DEFAULT_REPORT_MODE):
     """The report files of a module run: {format: {path, changed, written}} for the formats given.
 
     ``paths`` is {"json": path or None, "markdown": path or None}. In check mode nothing is written:
@@ -152,7 +159,7 @@ def module_reports(paths, data, markdown, check_mode):
     wanted = [(fmt, paths.get(fmt)) for fmt in REPORT_FORMATS if paths.get(fmt)]
     if check_mode:
         return dict((fmt, {"path": path, "changed": False, "written": False}) for fmt, path in wanted)
-    written = write_reports(paths.get("json"), paths.get("markdown"), data, markdown)
+    written = write_reports(paths.get("json"), paths.get("markdown"), data, markdown, mode)
     for entry in written.values():
         entry["written"] = True
     return written

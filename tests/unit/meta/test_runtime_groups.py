@@ -1,18 +1,28 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the scailabs.scaivault collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Every module sits in an action group, so module_defaults reaches it (hashi_vault#251)."""
+"""Action groups compose: a module is in the group of every service whose options it takes (hashi_vault#251).
+
+So module_defaults for group/scailabs.scaivault.scaivault and group/scailabs.scaivault.asm can be set side by
+side and every module receives only options it has. The expected groups are read from each module itself
+(the option groups its main() passes to run_module), not from a list kept here.
+"""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import importlib
 import os
-import re
 
+import pytest
 import yaml
 
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common import options
+from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import shared_options
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+PREFIX = "ansible_collections.scailabs.scaivault.plugins."
 
 
 def load_runtime():
@@ -25,40 +35,61 @@ def module_names():
     return sorted(name[:-3] for name in os.listdir(folder) if name.endswith(".py") and not name.startswith("_"))
 
 
-def test_every_module_is_in_its_service_group():
+def module_setup(name, monkeypatch):
+    """(the module's own argument spec, the run_module keywords of its main())."""
+    module = importlib.import_module(PREFIX + "modules." + name)
+    seen = {}
+
+    def fake_run_module(run, argument_spec, scaivault=True, asm=False, **kwargs):
+        seen.update(spec=argument_spec, scaivault=scaivault, asm=asm)
+
+    monkeypatch.setattr(module, "run_module", fake_run_module)
+    module.main()
+    return seen
+
+
+def expected_groups(seen):
+    return sorted(group for group, used in (("asm", seen["asm"]), ("scaivault", seen["scaivault"])) if used)
+
+
+@pytest.mark.parametrize("name", module_names())
+def test_module_is_in_the_group_of_every_service_it_talks_to(name, monkeypatch):
     groups = load_runtime()["action_groups"]
-    for module in module_names():
-        group = "asm" if module.startswith("asm_") else "scaivault"
-        assert module in groups[group], "%s is missing from action group %r in meta/runtime.yml" % (module, group)
+    want = expected_groups(module_setup(name, monkeypatch))
+    have = sorted(group for group, members in groups.items() if name in (members or []))
+    assert have == want, ("%s takes the options of %s, so meta/runtime.yml must list it in exactly the action "
+                          "group(s) %s" % (name, want, want))
+
+
+@pytest.mark.parametrize("name", module_names())
+def test_module_docs_declare_the_same_groups(name, monkeypatch):
+    """The attributes fragment a module extends lists the groups meta/runtime.yml puts it in."""
+    from ansible_collections.scailabs.scaivault.plugins.doc_fragments.attributes import ModuleDocFragment
+    want = ["scailabs.scaivault.%s" % group for group in expected_groups(module_setup(name, monkeypatch))]
+    documentation = yaml.safe_load(importlib.import_module(PREFIX + "modules." + name).DOCUMENTATION)
+    fragments = [f.split(".")[-1] for f in documentation.get("extends_documentation_fragment", [])
+                 if f.startswith("scailabs.scaivault.attributes.")]
+    assert len(fragments) == 1, "%s must extend one scailabs.scaivault.attributes.* fragment" % name
+    attributes = yaml.safe_load(getattr(ModuleDocFragment, fragments[0].upper()))["attributes"]
+    assert sorted(attributes["action_group"]["membership"]) == want
+
+
+@pytest.mark.parametrize("name", module_names())
+def test_no_option_name_or_alias_is_taken_twice(name, monkeypatch):
+    """With both groups' defaults applied, a clash would make one option silently feed another."""
+    seen = module_setup(name, monkeypatch)
+    groups = ((options.SCAIVAULT_CONNECTION,) if seen["scaivault"] else ()) + \
+        ((options.AWS_CONNECTION,) if seen["asm"] else ())
+    spec = shared_options(*groups)
+    assert not set(spec) & set(seen["spec"]), "%s redefines a shared option" % name
+    spec.update(seen["spec"])
+    names = list(spec) + [alias for value in spec.values() for alias in value.get("aliases") or []]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
 
 
 def test_groups_hold_only_existing_modules():
     groups = load_runtime()["action_groups"]
     existing = set(module_names())
-    for group in ("asm", "scaivault"):
-        assert set(groups[group] or []) <= existing
-
-
-def test_all_group_extends_both_service_groups():
-    groups = load_runtime()["action_groups"]
-    extends = groups["all"][0]["metadata"]["extend_group"]
-    assert sorted(extends) == ["scailabs.scaivault.asm", "scailabs.scaivault.scaivault"]
-
-
-def test_module_docs_declare_their_action_group():
-    for module in module_names():
-        with open(os.path.join(ROOT, "plugins", "modules", module + ".py")) as handle:
-            source = handle.read()
-        group = "asm" if module.startswith("asm_") else "scaivault"
-        # Either inline or through the shared attributes doc fragment of that group.
-        inline = re.search(r"action_group:.*?membership:.*?scailabs\.scaivault\.%s" % group, source, re.S)
-        fragment = "- scailabs.scaivault.attributes.%s_group" % group in source
-        assert inline or fragment, "%s does not document its action group %s" % (module, group)
-
-
-def test_attribute_fragments_match_runtime_groups():
-    from ansible_collections.scailabs.scaivault.plugins.doc_fragments.attributes import ModuleDocFragment
-    for group in ("asm", "scaivault"):
-        fragment = yaml.safe_load(getattr(ModuleDocFragment, group.upper() + "_GROUP"))
-        membership = fragment["attributes"]["action_group"]["membership"]
-        assert membership == ["scailabs.scaivault.all", "scailabs.scaivault.%s" % group]
+    assert set(groups) == {"asm", "scaivault"}
+    for members in groups.values():
+        assert set(members or []) <= existing

@@ -72,7 +72,10 @@ class FakeModule:
         self.check_mode = check_mode
         self.diff_mode = True
         self.scaivault = client
-        self.module = type("M", (), {"no_log_values": set()})()
+        self.masked = set()
+
+    def mask_values(self, values):
+        self.masked.update(values)
 
     def fail(self, msg, **result):
         raise Failed(msg, result)

@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+
 import boto3
 import pytest
 from botocore.stub import Stubber
@@ -90,17 +92,263 @@ def test_moto_xml_denial_is_readable():
     assert error.message.startswith("AccessDeniedException on GetSecretValue for prod/db: User: x is not authorized")
 
 
-@pytest.mark.parametrize("region,endpoint,problem", [
-    ("us-east-1", None, None),
-    ("eu-west-1", None, None),
-    ("", None, "no AWS region"),
-    ("us-east-99", None, "unknown AWS region 'us-east-99'"),
-    ("mars", None, "is not an AWS region name"),
-    ("us-east-99", "http://127.0.0.1:5000", None),
+def test_an_html_error_page_is_named_not_quoted():
+    from botocore.exceptions import ClientError
+    exc = ClientError({"Error": {"Code": "500", "Message": "<!doctype html> <html lang=en> <title>500 Internal Server "
+                                 "Error</title> <p>proxy says no</p>"}}, "ListSecrets")
+    error = asm.aws_error(exc, "ListSecrets")
+    assert "HTML page" in error.message and "check region" in error.message and "proxy says" not in error.message
+
+
+@pytest.mark.parametrize("region,problem", [
+    ("us-east-1", None),
+    ("eu-west-1", None),
+    # Newer than some supported botocore releases, or not in botocore's data at all: botocore decides.
+    ("mx-central-1", None),
+    ("ap-southeast-7", None),
+    ("us-gov-west-1", None),
+    ("us-east-99", None),
+    ("", "no AWS region"),
+    (None, "no AWS region"),
+    ("mars", "is not an AWS region name"),
+    ("EU-WEST-1", "is not an AWS region name"),
+    ("eu-west-1a", "is not an AWS region name"),
 ])
-def test_region_problems(region, endpoint, problem):
-    found = asm.region_problem(region, endpoint)
+def test_region_names_are_checked_for_shape_only(region, problem):
+    found = asm.region_problem(region)
     if problem is None:
         assert found is None
     else:
         assert problem in found
+
+
+def test_list_secrets_uses_botocores_paginator(stubbed, monkeypatch):
+    client, stubber = stubbed
+    used = []
+    real = client._client.get_paginator
+    monkeypatch.setattr(client._client, "get_paginator", lambda name: used.append(name) or real(name))
+    stubber.add_response("list_secrets", {"SecretList": [entry("a")]}, {"MaxResults": 100, "IncludePlannedDeletion": True})
+    assert [e["Name"] for e in client.list_secrets(include_planned_deletion=True)] == ["a"]
+    assert used == ["list_secrets"]
+
+
+def test_list_secrets_error_names_the_operation(stubbed):
+    client, stubber = stubbed
+    stubber.add_client_error("list_secrets", "AccessDeniedException", "no", 400, expected_params={"MaxResults": 100})
+    with pytest.raises(asm.AsmError) as info:
+        list(client.list_secrets())
+    assert info.value.access_denied and "Grant secretsmanager:ListSecrets" in info.value.message
+
+
+def test_a_failing_credential_chain_is_not_blamed_on_secrets_manager():
+    from botocore.exceptions import ClientError
+    exc = ClientError({"Error": {"Code": "AccessDenied", "Message": "not authorized to perform sts:AssumeRole"}},
+                      "AssumeRole")
+    error = asm.aws_error(exc, "ListSecrets")
+    assert error.operation == "AssumeRole"
+    assert error.message.startswith("AccessDenied on AssumeRole (getting credentials for ListSecrets)")
+    assert "secretsmanager:" not in error.message and "role_arn" in error.message
+
+
+# -- connect(): boto3's chain, with the options on top ---------------------------------------------------
+@pytest.fixture
+def aws_home(tmp_path, monkeypatch):
+    """An empty AWS environment with its own config files; returns a writer for ~/.aws/config."""
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    config, credentials = tmp_path / "config", tmp_path / "credentials"
+    config.write_text("")
+    credentials.write_text("")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+    def write(text, credentials_text=""):
+        config.write_text(text)
+        credentials.write_text(credentials_text)
+    return write
+
+
+def verify_of(client):
+    return client._client._endpoint.http_session._verify
+
+
+def test_region_comes_from_the_profile_when_nothing_else_sets_it(aws_home, monkeypatch):
+    aws_home("[profile eu]\nregion = eu-central-1\n[default]\nregion = mx-central-1\n",
+             "[eu]\naws_access_key_id = a\naws_secret_access_key = b\n")
+    assert asm.connect({"profile": "eu"}).region == "eu-central-1"
+    # AWS_PROFILE instead of the option; then the default profile.
+    monkeypatch.setenv("AWS_PROFILE", "eu")
+    assert asm.connect({}).region == "eu-central-1"
+    monkeypatch.delenv("AWS_PROFILE")
+    client = asm.connect({})
+    assert client.region == client._client.meta.region_name == "mx-central-1"
+
+
+def test_region_precedence_option_then_aws_region_then_botos_chain(aws_home, monkeypatch):
+    aws_home("[default]\nregion = eu-central-1\n")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-2")
+    assert asm.connect({}).region == "eu-west-2"
+    monkeypatch.setenv("AWS_REGION", "eu-west-3")
+    assert asm.connect({}).region == "eu-west-3"
+    assert asm.connect({"region": "ap-southeast-7"}).region == "ap-southeast-7"
+
+
+def test_no_region_anywhere_names_every_place_to_set_one(aws_home):
+    with pytest.raises(asm.PlanError) as info:
+        asm.connect({})
+    assert "AWS_REGION" in str(info.value) and "profile" in str(info.value)
+
+
+def test_unknown_profile_is_an_asm_error(aws_home):
+    with pytest.raises(asm.AsmError) as info:
+        asm.connect({"profile": "nope", "region": "us-east-1"})
+    assert info.value.code == "ProfileNotFound" and "'nope'" in info.value.message
+
+
+def test_ca_bundle_is_left_to_botos_chain_unless_set(aws_home, monkeypatch, tmp_path):
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("")
+    monkeypatch.setenv("AWS_CA_BUNDLE", str(bundle))
+    assert verify_of(asm.connect({"region": "us-east-1"})) == str(bundle)
+    assert verify_of(asm.connect({"region": "us-east-1", "aws_ca_bundle": "/opt/other.pem"})) == "/opt/other.pem"
+    assert verify_of(asm.connect({"region": "us-east-1", "aws_validate_certs": False})) is False
+    monkeypatch.delenv("AWS_CA_BUNDLE")
+    aws_home("[default]\nca_bundle = %s\n" % bundle)
+    assert verify_of(asm.connect({"region": "us-east-1"})) == str(bundle)
+
+
+def test_retries_option_then_aws_config_then_chain_then_default(aws_home, monkeypatch):
+    def retries(**options):
+        return asm.connect(dict(options, region="us-east-1"))._client.meta.config.retries
+    assert retries() == {"total_max_attempts": 10, "mode": "standard"}
+    aws_home("[default]\nmax_attempts = 4\nretry_mode = adaptive\n")
+    assert retries() == {"total_max_attempts": 4, "mode": "adaptive"}
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "6")
+    assert retries() == {"total_max_attempts": 6, "mode": "adaptive"}
+    assert retries(aws_config={"retries": {"max_attempts": 2, "mode": "standard"}}) == {
+        "total_max_attempts": 3, "mode": "standard"}
+    assert retries(aws_max_attempts=8, aws_retry_mode="standard") == {"total_max_attempts": 8, "mode": "standard"}
+    assert retries(aws_max_attempts=5, aws_config={"retries": {"total_max_attempts": 5}})["total_max_attempts"] == 5
+    with pytest.raises(asm.PlanError) as info:
+        retries(aws_max_attempts=3, aws_config={"retries": {"total_max_attempts": 5}})
+    assert "aws_max_attempts" in str(info.value)
+
+
+def test_aws_config_is_merged_over_the_collections_settings(aws_home):
+    aws_config = {"read_timeout": 7, "max_pool_connections": 3, "proxies": {"https": "http://127.0.0.1:9"}}
+    config = asm.connect({"region": "us-east-1", "aws_config": aws_config})._client.meta.config
+    assert (config.read_timeout, config.max_pool_connections) == (7, 3)
+    assert config.proxies == {"https": "http://127.0.0.1:9"}
+    assert config.user_agent_extra.startswith("scailabs.scaivault/")
+    with pytest.raises(asm.PlanError) as info:
+        asm.connect({"region": "us-east-1", "aws_config": {"bogus": 1}})
+    assert "aws_config" in str(info.value)
+
+
+def test_keys_given_as_options_win_over_the_environment(aws_home, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ENVKEY")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "envsecret")
+    client = asm.connect({"region": "us-east-1", "access_key": "OPTKEY", "secret_key": "optsecret"})
+    assert client._client._request_signer._credentials.access_key == "OPTKEY"
+    assert asm.connect({"region": "us-east-1"})._client._request_signer._credentials.access_key == "ENVKEY"
+
+
+def test_endpoint_url_option_or_botos_chain(aws_home, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", "http://127.0.0.1:9")
+    assert asm.connect({"region": "us-east-1"})._client.meta.endpoint_url == "http://127.0.0.1:9"
+    client = asm.connect({"region": "us-east-1", "endpoint_url": "http://127.0.0.1:8"})
+    assert client._client.meta.endpoint_url == "http://127.0.0.1:8"
+
+
+# -- versions and the writes (exact requests, botocore Stubber) ---------------------------------------------
+ARN_A = "arn:aws:secretsmanager:us-east-1:123456789012:secret:a-AbCdEf"
+
+
+def test_version_ids_follow_next_token_and_ask_for_deprecated_ones(stubbed):
+    client, stubber = stubbed
+    stubber.add_response("list_secret_version_ids", {"Versions": [{"VersionId": "v" * 32}], "NextToken": "n1"},
+                         {"SecretId": ARN_A, "MaxResults": 100, "IncludeDeprecated": True})
+    stubber.add_response("list_secret_version_ids", {"Versions": [{"VersionId": "w" * 32}]},
+                         {"SecretId": ARN_A, "MaxResults": 100, "IncludeDeprecated": True, "NextToken": "n1"})
+    stubber.add_response("list_secret_version_ids", {}, {"SecretId": ARN_A, "MaxResults": 100})
+    assert [item["VersionId"] for item in client.list_version_ids(ARN_A, include_deprecated=True, name="a")] == [
+        "v" * 32, "w" * 32]
+    assert client.list_version_ids(ARN_A) == []
+    assert client.calls_snapshot()["ListSecretVersionIds"] == 3
+
+
+def test_version_id_errors_name_the_secret(stubbed):
+    client, stubber = stubbed
+    stubber.add_client_error("list_secret_version_ids", "ResourceNotFoundException", "not here")
+    with pytest.raises(asm.AsmError) as info:
+        client.list_version_ids(ARN_A, name="prod/a")
+    assert info.value.code == "ResourceNotFoundException" and info.value.secret_id == "prod/a"
+    assert info.value.operation == "ListSecretVersionIds"
+
+
+@pytest.mark.parametrize("call, operation, params", [
+    (lambda c: c.delete(ARN_A), "delete_secret", {"SecretId": ARN_A}),
+    (lambda c: c.delete(ARN_A, recovery_window_days="7"), "delete_secret", {"SecretId": ARN_A, "RecoveryWindowInDays": 7}),
+    (lambda c: c.delete(ARN_A, recovery_window_days=7, force=True), "delete_secret",
+     {"SecretId": ARN_A, "ForceDeleteWithoutRecovery": True}),
+    (lambda c: c.restore(ARN_A), "restore_secret", {"SecretId": ARN_A}),
+    (lambda c: c.cancel_rotation(ARN_A), "cancel_rotate_secret", {"SecretId": ARN_A}),
+    (lambda c: c.rotate(ARN_A, RotateImmediately=False), "rotate_secret", {"SecretId": ARN_A, "RotateImmediately": False}),
+    (lambda c: c.describe(ARN_A), "describe_secret", {"SecretId": ARN_A}),
+    (lambda c: c.get_value(ARN_A, version_id="v" * 32, version_stage="AWSPREVIOUS"), "get_secret_value",
+     {"SecretId": ARN_A, "VersionId": "v" * 32, "VersionStage": "AWSPREVIOUS"}),
+])
+def test_each_call_sends_exactly_these_parameters(stubbed, call, operation, params):
+    client, stubber = stubbed
+    stubber.add_response(operation, {"ARN": ARN_A, "Name": "a"}, params)
+    assert call(client)["Name"] == "a"
+    api_name = "".join(part.capitalize() for part in operation.split("_"))
+    assert client.calls_snapshot() == {api_name: 1, "total": 1, "retries": 0}
+
+
+@pytest.mark.parametrize("options, environ, region", [
+    ({"region": "eu-west-1"}, {}, "eu-west-1"),
+    ({}, {"AWS_REGION": "ap-south-2"}, "ap-south-2"),
+    ({"profile": "nope"}, {}, None),
+])
+def test_chain_region_is_best_effort(aws_home, monkeypatch, options, environ, region):
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    for key, val in environ.items():
+        monkeypatch.setenv(key, val)
+    assert asm.chain_region(options) == region
+
+
+@pytest.mark.parametrize("response, operation_name, secret_id, code, message", [
+    ({"Error": {"Code": "ResourceNotFoundException", "Message": "Secrets Manager can't find it."}},
+     "GetSecretValue", "prod/a", "ResourceNotFoundException",
+     "ResourceNotFoundException on GetSecretValue for prod/a: Secrets Manager can't find it.."),
+    ({"Error": {"Code": "AccessDenied", "Message": "no"}}, "ListSecrets", None, "AccessDeniedException",
+     "AccessDeniedException on ListSecrets: no. Grant secretsmanager:ListSecrets to the AWS identity running this task"),
+    ({"Error": {}, "ResponseMetadata": {"HTTPStatusCode": 502}}, "ListSecrets", None, "502", "502 on ListSecrets: ."),
+    ({}, "ListSecrets", None, "ClientError", "ClientError on ListSecrets: ."),
+    ({"Error": {"Code": "AccessDenied", "Message": "not allowed"}}, "AssumeRole", "prod/a", "AccessDenied",
+     "AccessDenied on AssumeRole (getting credentials for GetSecretValue of prod/a): not allowed. Check the "
+     "profile's role_arn and that its source identity may assume it"),
+    ({"Error": {"Code": "ExpiredToken", "Message": "old"}}, "AssumeRole", None, "ExpiredToken",
+     "ExpiredToken on AssumeRole (getting credentials for GetSecretValue): old."),
+])
+def test_aws_errors_in_their_words(response, operation_name, secret_id, code, message):
+    from botocore.exceptions import ClientError  # pylint: disable=import-outside-toplevel
+
+    operation = "GetSecretValue" if operation_name == "AssumeRole" else operation_name
+    error = asm.aws_error(ClientError(response, operation_name), operation, secret_id)
+    assert (error.code, error.message) == (code, message)
+    assert error.operation == operation_name and error.secret_id == secret_id
+
+
+def test_non_client_aws_errors_in_their_words():
+    from botocore.exceptions import EndpointConnectionError, NoCredentialsError, NoRegionError  # pylint: disable=import-outside-toplevel
+
+    error = asm.aws_error(NoCredentialsError(), "ListSecrets", "x")
+    assert error.code == "NoCredentials" and error.message.startswith("no AWS credentials found: set access_key")
+    assert asm.aws_error(NoRegionError(), "ListSecrets").message == asm.NO_REGION
+    error = asm.aws_error(EndpointConnectionError(endpoint_url="https://sm.example"), "ListSecrets", "prod/a")
+    assert error.code == "EndpointConnectionError"
+    assert error.message == 'EndpointConnectionError on ListSecrets for prod/a: Could not connect to the endpoint URL: "https://sm.example"'

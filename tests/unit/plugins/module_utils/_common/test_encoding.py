@@ -153,6 +153,11 @@ def test_encode_refuses_bad_input(kwargs, message):
     ({"value": SECRET}, "binary", "must be exactly {'value_base64': <string>}; it has the keys 'value'"),
     ({"value_base64": SECRET + "!"}, "binary", "data['value_base64'] is not valid base64"),
     ({"value_base64": "\u00e9"}, "binary", "is not valid base64"),
+    # A lenient decoder would drop the stray characters and rebuild b"hello": the oracle must refuse them.
+    ({"value_base64": "aGVsbG8=!"}, "binary", "is not valid base64"),
+    ({"value_base64": "aGVs bG8="}, "binary", "is not valid base64"),
+    ({"value_base64": "aGVs\nbG8="}, "binary", "is not valid base64"),
+    ({"value_base64": "aGVs*bG8="}, "binary", "is not valid base64"),
     ({"value": SECRET}, "yaml", "unknown value format 'yaml' (expected one of: json, text, binary)"),
     ([SECRET], "json", "secret data must be a JSON object (dict), got list"),
 ])

@@ -7,6 +7,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import importlib.util
+import os
+
 import pytest
 import yaml
 
@@ -55,11 +58,42 @@ def test_environment_variables_are_fallbacks_and_named_in_the_docs():
     assert specs["url"]["fallback"] == (env_fallback, ["SCAIVAULT_URL"])
     assert "fallback" not in specs["scopes"]
     assert docs["url"]["description"][-1] == "If not set, E(SCAIVAULT_URL) is used."
-    region = shared_options(options.AWS_CONNECTION)["region"]
-    assert region["fallback"] == (env_fallback, ["AWS_REGION", "AWS_DEFAULT_REGION"])
-    # boto3's own chain reads the credentials: no fallback of ours would change its precedence.
-    assert all("fallback" not in shared_options(options.AWS_CONNECTION)[name]
-               for name in ("profile", "access_key", "secret_key", "session_token", "endpoint_url"))
+    # boto3's own chain reads the AWS side (the region too: an env fallback here would hide the profile's
+    # region); _clients/asm.py connect() resolves it, and the docs name the variables in prose.
+    aws = shared_options(options.AWS_CONNECTION)
+    assert all("fallback" not in spec for spec in aws.values())
+    aws_docs = fragment_options("aws", "DOCUMENTATION")
+    assert "E(AWS_REGION)" in " ".join(aws_docs["region"]["description"])
+    assert "E(AWS_CA_BUNDLE)" in " ".join(aws_docs["aws_ca_bundle"]["description"])
+
+
+def test_aws_options_carry_amazon_aws_names_and_aliases():
+    aws = shared_options(options.AWS_CONNECTION)
+    expected = {
+        "access_key": {"aws_access_key_id", "aws_access_key", "ec2_access_key"},
+        "secret_key": {"aws_secret_access_key", "aws_secret_key", "ec2_secret_key"},
+        "session_token": {"aws_session_token", "security_token", "aws_security_token"},
+        "profile": {"aws_profile"},
+        "region": {"aws_region", "ec2_region"},
+        "endpoint_url": {"aws_endpoint_url", "ec2_url"},
+    }
+    for name, aliases in expected.items():
+        assert set(aws[name]["aliases"]) == aliases, name
+    assert aws["aws_config"]["type"] == "dict" and aws["aws_ca_bundle"]["type"] == "path"
+    rules = options.AWS_CONNECTION_RULES
+    assert ["profile", "access_key"] in rules["mutually_exclusive"]
+    assert ["profile", "session_token"] in rules["mutually_exclusive"]
+
+
+def test_no_name_or_alias_is_taken_twice_when_both_connection_groups_meet():
+    """asm_migrate, asm_cleanup and scaivault_federation_verify take both groups: validate_certs stays ScaiVault's."""
+    names = []
+    for spec_name, spec in shared_options(options.SCAIVAULT_CONNECTION, options.AWS_CONNECTION).items():
+        names.append(spec_name)
+        names.extend(spec.get("aliases") or [])
+    assert len(names) == len(set(names))
+    assert "validate_certs" in shared_options(options.SCAIVAULT_CONNECTION)
+    assert "aws_validate_certs" in shared_options(options.AWS_CONNECTION)
 
 
 def test_plugin_fragment_declares_env_ini_and_vars_from_the_same_group():
@@ -92,14 +126,27 @@ def test_naming_and_filter_choices_are_the_code_constants():
     assert key["choices"] == list(options.ASM_FILTER_KEYS) and key["required"] is True
 
 
-def test_doc_fragment_files_are_what_the_generator_writes():
-    """plugins/doc_fragments/* are generated (scripts/render_doc_fragments.py); a hand edit or a stale file fails."""
-    import importlib.util
-    import os
-    repo = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", ".."))
-    spec = importlib.util.spec_from_file_location("render_doc_fragments", os.path.join(repo, "scripts", "render_doc_fragments.py"))
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", ".."))
+
+
+def rendered_fragments():
+    """{file name: text} as scripts/render_doc_fragments.py writes them."""
+    spec = importlib.util.spec_from_file_location("render_doc_fragments",
+                                                  os.path.join(REPO, "scripts", "render_doc_fragments.py"))
     render = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(render)
-    for name, text in render.fragments().items():
-        with open(os.path.join(repo, "plugins", "doc_fragments", name)) as handle:
+    return render.fragments()
+
+
+def test_doc_fragment_files_are_what_the_generator_writes():
+    """plugins/doc_fragments/* are generated (scripts/render_doc_fragments.py); a hand edit or a stale file fails."""
+    for name, text in rendered_fragments().items():
+        with open(os.path.join(REPO, "plugins", "doc_fragments", name)) as handle:
             assert handle.read() == text, "%s is stale: run python scripts/render_doc_fragments.py" % name
+
+
+def test_generated_doc_fragments_fit_the_sanity_line_length():
+    """ansible-test's pep8 allows 160 characters; the YAML dumper does not break long words (M(...) references)."""
+    for name, text in rendered_fragments().items():
+        long_lines = [number for number, line in enumerate(text.splitlines(), 1) if len(line) > 160]
+        assert not long_lines, "plugins/doc_fragments/%s: lines %s are longer than 160 characters" % (name, long_lines)

@@ -135,3 +135,17 @@ def test_refusal_collects_every_fired_guard():
     (PRESENT, "restored", False, None), (ABSENT, "restored", False, "missing")])
 def test_cleanup_action(state, wanted, force, action):
     assert cleanup_action(state, wanted, force) == action
+
+
+def test_references_reason_names_files_and_lines_and_the_fix():
+    from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.cleanup import references_reason
+
+    assert references_reason([]) is None
+    hits = [{"file": "deploy/site.yml", "line": 9, "kind": "ansible_lookup"},
+            {"file": "app/billing.py", "line": 7, "kind": "boto3_get_secret_value"},
+            {"file": "deploy/site.yml", "line": 30, "kind": "plain"}]
+    guard, text = references_reason(hits, "environments/production/billing/stripe")
+    assert guard == "references"
+    assert text.startswith("still referenced 3 time(s) in 2 file(s) of the scanned trees: deploy/site.yml:9 "
+                           "(ansible_lookup), app/billing.py:7 (boto3_get_secret_value), deploy/site.yml:30 (plain)")
+    assert "repoint those consumers to environments/production/billing/stripe" in text

@@ -83,3 +83,72 @@ def test_changes_per_month_come_from_enabled_rotations_only():
         {"enabled": False, "automatically_after_days": 1},
     ])
     assert changes == pytest.approx(730 / 24.0 / 30 + 730 / 24.0)
+
+
+# -- whole estimates, word for word (figures and the assumptions people read) ----------------------------
+ASSUMPTIONS = [
+    'A month is 730 hours (AWS billing convention); ASM API calls cost the given price per 10,000 calls (default USD 0.05).',
+    ('sync: every sync_interval the backend lists the whole scope with ListSecrets (100 secrets per page, '
+     'at least one call) and reads only the values that changed since the last sync with '
+     'BatchGetSecretValue (20 values per call).'),
+    ('sync: each value change is read once. While there are fewer changes than syncs in a month, every '
+     'change is assumed to fall into its own sync (one BatchGetSecretValue call each, the expensive case);'
+     ' with more changes than syncs, the changes of one sync share calls of 20.'),
+    ('sync: the first sync also reads every value once (ceil(N/20) calls); that one-off cost is reported '
+     'as first_sync_calls and not included in the monthly figure.'),
+    'proxy: every read of a federated path costs one GetSecretValue call (no caching).',
+    'Per-secret storage charges (USD 0.40 per secret per month) apply in both modes until the ASM secrets are deleted, and are not included.',
+]
+
+BUSY = {
+    'secrets': 250,
+    'price_per_10k_calls_usd': 0.05,
+    'sync': {
+        'interval_seconds': 900,
+        'syncs_per_month': 2920.0,
+        'list_calls_per_sync': 3,
+        'changes_per_month': 1000,
+        'list_calls_per_month': 8760,
+        'value_read_calls_per_month': 1000,
+        'calls_per_month': 9760,
+        'usd_per_month': 0.0488,
+        'first_sync_calls': 16,
+    },
+    'proxy': {
+        'reads_per_minute': 60,
+        'calls_per_month': 2628000,
+        'usd_per_month': 13.14,
+    },
+    'cheaper': 'sync',
+    'break_even_proxy_reads_per_minute': 0.2228,
+    'assumptions': ASSUMPTIONS,
+}
+
+IDLE = {
+    'secrets': 1,
+    'price_per_10k_calls_usd': 0.05,
+    'sync': {
+        'interval_seconds': 86400,
+        'syncs_per_month': 30.42,
+        'list_calls_per_sync': 1,
+        'changes_per_month': 0,
+        'list_calls_per_month': 31,
+        'value_read_calls_per_month': 0,
+        'calls_per_month': 31,
+        'usd_per_month': 0.0002,
+        'first_sync_calls': 2,
+    },
+    'proxy': {
+        'reads_per_minute': 0,
+        'calls_per_month': 0,
+        'usd_per_month': 0.0,
+    },
+    'cheaper': 'proxy',
+    'break_even_proxy_reads_per_minute': 0.0007,
+    'assumptions': ASSUMPTIONS,
+}
+
+
+def test_federation_cost_word_for_word():
+    assert estimate_federation_cost(250, 900, 60, 1000) == BUSY
+    assert estimate_federation_cost(1, 86400, 0, 0) == IDLE

@@ -182,6 +182,33 @@ def test_view_masks_credentials_keeps_paths_and_drops_timestamps():
     assert "hvs.secret" not in json.dumps(view)
 
 
+def test_view_masks_every_unknown_key_at_any_depth():
+    config = {"region": "us-east-1", "auth": {"secret_id": "s-1d-value", "mount": "approle", "roles": ["r1", {"x": "y"}]},
+              "aws": {"region": "eu-west-1", "secret_access_key": "wJalrXUtnFEMI"}, "tls": {"passphrase": "pw-123456"},
+              "odd_name_nobody_thought_of": "hunter2-value", "port": 8200, "empty": None}
+    view = backend_view(dict(CURRENT, config=config))["config"]
+    assert view == {"region": "us-east-1", "auth": {"secret_id": MASK, "mount": MASK, "roles": [MASK, {"x": MASK}]},
+                    "aws": {"region": MASK, "secret_access_key": MASK}, "tls": {"passphrase": MASK},
+                    "odd_name_nobody_thought_of": MASK, "port": MASK, "empty": None}
+    for value in ("s-1d-value", "wJalrXUtnFEMI", "pw-123456", "hunter2-value", "8200"):
+        assert value not in json.dumps(view)
+
+
+@pytest.mark.parametrize("config, key", [
+    ({"region": "us-east-1", "aws": {"secret_access_key": "wJalrXUtnFEMI"}}, "config.aws.secret_access_key"),
+    ({"region": "us-east-1", "auth": {"secret_id": "s-1d"}}, "config.auth.secret_id"),
+    ({"region": "us-east-1", "tls": [{"passphrase": "pw"}]}, "config.tls[0].passphrase"),
+    ({"region": "us-east-1", "client_key": "-----BEGIN"}, "config.client_key"),
+    ({"region": "us-east-1", "access_key_id": "AKIA0000"}, "config.access_key_id"),
+])
+def test_inline_credentials_are_refused_at_any_depth_naming_the_key_not_the_value(config, key):
+    with pytest.raises(PlanError) as err:
+        build_desired("b", "aws-secrets-manager", config, {"external/aws/**": "prod/**"})
+    assert key in str(err.value) and "credentials_path" in str(err.value)
+    for value in ("wJalrXUtnFEMI", "s-1d", "pw", "-----BEGIN", "AKIA0000"):
+        assert "'%s'" % value not in str(err.value) and ": %s" % value not in str(err.value)
+
+
 def test_diff_of_absent_and_present():
     diff = backend_diff(None, CURRENT)
     assert diff["before"] == {} and diff["after"]["mode"] == "sync"
@@ -217,6 +244,18 @@ def test_proxy_settled():
 def test_credential_values_for_masking():
     from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.federation import credential_values
     config = {"region": "us-east-1", "secret_access_key": "abc123secret", "credentials_path": "infra/x", "token": "t0k",
-              "port": 5}
-    assert sorted(credential_values(config)) == ["abc123secret", "t0k"]
+              "port": 5, "nested": {"region": "hidden-too", "deeper": ["x1"]}}
+    assert sorted(credential_values(config)) == ["abc123secret", "hidden-too", "t0k", "x1"]
     assert credential_values(None) == []
+
+
+def test_a_backend_without_transform_is_not_compared_and_a_non_default_style_warns():
+    from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.federation import (  # pylint: disable=import-outside-toplevel
+        without_unreported_transform)
+    current = {"name": "b", "mode": "sync"}
+    desired, warning = without_unreported_transform("b", current, {"mode": "sync", "transform": {"tags": "key"}})
+    assert desired == {"mode": "sync"} and "does not report transform" in warning
+    desired, warning = without_unreported_transform("b", current, {"transform": {"tags": "key=value"}})
+    assert desired == {} and warning is None
+    kept = {"transform": {"tags": "key"}}
+    assert without_unreported_transform("b", {"transform": {"tags": "drop"}}, kept) == (kept, None)

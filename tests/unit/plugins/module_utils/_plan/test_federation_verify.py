@@ -9,6 +9,9 @@ __metaclass__ = type
 
 import json
 
+import pytest
+
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.provenance import source_metadata
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.federation_verify import (
     asm_name_for_path, differing_keys, summarize, unmapped_row, verify_pair)
 
@@ -108,3 +111,93 @@ def test_unmapped_and_summary():
 
 def test_differing_keys():
     assert differing_keys({"a": 1, "b": 2}, {"a": 1, "b": 3, "c": 0}) == ["b", "c"]
+
+
+# -- every outcome, word for word (rows of scaivault_federation_verify's result) ------------------------
+GOLDEN_SALT = b"0123456789abcdef"
+GOLDEN_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf"
+
+
+def copy(data, version_id="v1", value_format="json"):
+    """A federated copy at external/aws/app/db with its provenance."""
+    return {"data": data, "metadata": {"source": source_metadata("us-east-1", GOLDEN_ARN, "app/db", version_id,
+                                                                 value_format)}}
+
+
+def golden_row(**fields):
+    row = {"path": "external/aws/app/db", "name": "app/db", "region": "us-east-1", "status": "error", "match": False,
+           "asm_fingerprint": None, "scaivault_fingerprint": None, "asm_version_id": None,
+           "recorded_version_id": None, "version_match": None, "format": None, "recorded_format": None,
+           "differing_keys": [], "message": ""}
+    row.update(fields)
+    return row
+
+
+GOLDEN_ROWS = [
+    ('asm-error', dict(asm_value=None, scaivault_secret=None, asm_error="AccessDeniedException on GetSecretValue"),
+     golden_row(message='ASM: AccessDeniedException on GetSecretValue')),
+    ('scaivault-error', dict(asm_value=None, scaivault_secret=None, scaivault_error="403 access_denied"),
+     golden_row(message='ScaiVault: 403 access_denied')),
+    ('unencodable-asm-value', dict(asm_value={"VersionId": "v1"}, scaivault_secret=None),
+     golden_row(asm_version_id='v1',
+                message='ASM value of app/db cannot be encoded: an ASM secret value has exactly one of SecretString and SecretBinary; got neither')),
+    ('no-data-object', dict(asm_value={"VersionId": "v1", "SecretString": "{}"}, scaivault_secret={"data": "x"}),
+     golden_row(asm_fingerprint='sha256:f91e3e9f05cc2df6',
+                asm_version_id='v1',
+                format='json',
+                message='ScaiVault answered external/aws/app/db without an object in data')),
+    ('neither', dict(asm_value=None, scaivault_secret=None),
+     golden_row(status='missing_in_asm', message='app/db exists neither in ASM nor at external/aws/app/db')),
+    ('missing-in-asm', dict(asm_value=None, scaivault_secret=copy({"k": 1})),
+     golden_row(status='missing_in_asm',
+                scaivault_fingerprint='sha256:7a66495ec12c7891',
+                recorded_version_id='v1',
+                recorded_format='json',
+                message='app/db does not exist in ASM (or is pending deletion), but external/aws/app/db still answers')),
+    ('missing-in-scaivault', dict(asm_value={"VersionId": "v1", "SecretString": '{"k": 1}'}, scaivault_secret=None),
+     golden_row(status='missing_in_scaivault',
+                asm_fingerprint='sha256:7a66495ec12c7891',
+                asm_version_id='v1',
+                format='json',
+                message='external/aws/app/db is not readable in ScaiVault (not mapped, not synced yet, or removed)')),
+    ('mismatch', dict(asm_value={"VersionId": "v2", "SecretString": '{"k": 1, "a": 2}'}, scaivault_secret=copy({"k": 2, "b": 3}, "v1", "text")),
+     golden_row(status='mismatch',
+                asm_fingerprint='sha256:83b5a9f8ad287c87',
+                scaivault_fingerprint='sha256:13aa6300ff218a91',
+                asm_version_id='v2',
+                recorded_version_id='v1',
+                version_match=False,
+                format='json',
+                recorded_format='text',
+                differing_keys=['a', 'b', 'k'],
+                message='values differ; recorded format text, ASM value is json')),
+    ('match-behind', dict(asm_value={"VersionId": "v2", "SecretString": '{"k": 1}'}, scaivault_secret=copy({"k": 1}, "v1")),
+     golden_row(status='match',
+                match=True,
+                asm_fingerprint='sha256:7a66495ec12c7891',
+                scaivault_fingerprint='sha256:7a66495ec12c7891',
+                asm_version_id='v2',
+                recorded_version_id='v1',
+                version_match=False,
+                format='json',
+                recorded_format='json',
+                message='same value, but external/aws/app/db records ASM version v1 while AWSCURRENT is v2 (the next sync will catch up)')),
+    ('match', dict(asm_value={"VersionId": "v1", "SecretString": "plain"}, scaivault_secret={"data": {"value": "plain"}}),
+     golden_row(status='match',
+                match=True,
+                asm_fingerprint='sha256:15ce93398945290d',
+                scaivault_fingerprint='sha256:15ce93398945290d',
+                asm_version_id='v1',
+                format='text')),
+]
+
+
+@pytest.mark.parametrize("label, kwargs, expected", GOLDEN_ROWS, ids=[case[0] for case in GOLDEN_ROWS])
+def test_verify_pair_word_for_word(label, kwargs, expected):
+    assert verify_pair("external/aws/app/db", "app/db", "us-east-1", salt=GOLDEN_SALT, **kwargs) == expected
+
+
+def test_unmapped_row_word_for_word():
+    assert unmapped_row("x/y", "us-east-1", "aws-us-east-1") == golden_row(
+        path="x/y", name=None,
+        message="federation backend aws-us-east-1 serves nothing at x/y: no glob of its path_mapping matches it")

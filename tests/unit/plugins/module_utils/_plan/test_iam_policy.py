@@ -111,3 +111,109 @@ def test_same_input_same_document():
     one = reader_policy("eu-west-1", [secret("b"), secret("a"), secret("a")])
     two = reader_policy("eu-west-1", [secret("a"), secret("b")])
     assert one == two
+
+
+# -- whole documents, word for word (what an AWS admin pastes into IAM) ----------------------------------
+READ_ACTIONS = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:ListSecretVersionIds']
+LIST_STATEMENT = {'Sid': 'ScaiVaultListSecrets', 'Effect': 'Allow',
+                  'Action': ['secretsmanager:BatchGetSecretValue', 'secretsmanager:ListSecrets'], 'Resource': '*'}
+
+KMS_AND_DELETE = {
+    'document': {
+        'Version': '2012-10-17',
+        'Statement': [
+            {
+                'Sid': 'ScaiVaultReadSecrets',
+                'Effect': 'Allow',
+                'Action': READ_ACTIONS,
+                'Resource': [
+                    'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/a-??????',
+                    'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/b-??????',
+                    'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/c-??????',
+                ],
+            },
+            LIST_STATEMENT,
+            {
+                'Sid': 'ScaiVaultDeleteSecrets',
+                'Effect': 'Allow',
+                'Action': ['secretsmanager:DeleteSecret'],
+                'Resource': [
+                    'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/a-??????',
+                    'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/b-??????',
+                    'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/c-??????',
+                ],
+            },
+            {
+                'Sid': 'ScaiVaultDecryptWithCustomerManagedKeys',
+                'Effect': 'Allow',
+                'Action': ['kms:Decrypt'],
+                'Resource': [
+                    'arn:aws:kms:eu-west-1:111122223333:key/k1',
+                    'arn:aws:kms:eu-west-1:111122223333:key/k2',
+                ],
+                'Condition': {
+                    'StringEquals': {
+                        'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com',
+                    },
+                },
+            },
+        ],
+    },
+    'resources': [
+        'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/a-??????',
+        'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/b-??????',
+        'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/c-??????',
+    ],
+    'notes': [],
+    'size': 1152,
+}
+
+PREFIXES_WITHOUT_KMS = {
+    'document': {
+        'Version': '2012-10-17',
+        'Statement': [
+            {
+                'Sid': 'ScaiVaultReadSecrets',
+                'Effect': 'Allow',
+                'Action': READ_ACTIONS,
+                'Resource': [
+                    'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/*',
+                    'arn:aws:secretsmanager:eu-west-1:111122223333:secret:shared*',
+                ],
+            },
+            LIST_STATEMENT,
+        ],
+    },
+    'resources': [
+        'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/*',
+        'arn:aws:secretsmanager:eu-west-1:111122223333:secret:shared*',
+    ],
+    'notes': [
+        "Prefix 'shared' has no trailing '/': it also covers names such as 'shared-other' or 'sharedX/...'.",
+    ],
+    'size': 477,
+}
+
+NOTHING_SELECTED = {
+    'document': {
+        'Version': '2012-10-17',
+        'Statement': [
+            LIST_STATEMENT,
+        ],
+    },
+    'resources': [],
+    'notes': [
+        "No secret was selected, so the AWS account is unknown: the resources use '*' for the account. Replace it with the account id before use.",
+        'Nothing was selected and no prefix was given: the policy grants no secret reads.',
+    ],
+    'size': 178,
+}
+
+
+def test_reader_policy_word_for_word():
+    assert reader_policy("eu-west-1", [secret("prod/a", kms="arn:aws:kms:eu-west-1:111122223333:key/k1"),
+                                       secret("prod/b", kms="alias/aws/secretsmanager"), secret("prod/c", kms="k2")],
+                         allow_delete=True) == KMS_AND_DELETE
+    assert reader_policy("eu-west-1", [secret("prod/a", kms="k1")], prefixes=["prod/", "shared"],
+                         include_kms=False) == PREFIXES_WITHOUT_KMS
+    assert reader_policy("eu-west-1", []) == NOTHING_SELECTED

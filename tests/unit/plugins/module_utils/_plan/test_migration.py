@@ -16,8 +16,8 @@ from ansible_collections.scailabs.scaivault.plugins.module_utils._common.encodin
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import PlanError
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.mapping import compile_rules
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.migration import (
-    MigrationSettings, MigrationTask, SourceSecret, batch_slice, decide_from_target, ordered_versions, plan_tasks,
-    plan_write, summarize, versions_to_write, wanted_metadata)
+    ROTATION_WARNING, MigrationSettings, MigrationTask, SourceSecret, batch_slice, decide_from_target, ordered_versions,
+    plan_tasks, plan_write, summarize, versions_to_write, wanted_metadata)
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.provenance import source_metadata
 
 REGION = "us-east-1"
@@ -311,3 +311,67 @@ def test_results_never_carry_values():
     result = plan_tasks([src], settings())[0].result()
     assert set(result) >= {"name", "arn", "path", "action", "reason", "from_version", "to_version", "versions_written"}
     assert "data" not in result and "value" not in result
+
+
+def test_result_entry_word_for_word():
+    """Every field of a task's result entry, with and without the optional parts (what reports and users read)."""
+    plain = MigrationTask(source("prod/a", "v9", KmsKeyId="alias/k"), path="env/prod/a", action="update")
+    plain.from_version, plain.to_version, plain.versions_written, plain.changes = 2, 3, 1, ["source"]
+    assert plain.result() == {
+        "name": "prod/a", "arn": ARN % "prod/a", "path": "env/prod/a", "action": "update", "reason_code": None,
+        "reason": None, "source_version_id": "v9", "from_version": 2, "to_version": 3, "versions_written": 1,
+        "changes": ["source"], "rotation_enabled": False, "kms_key_id": "alias/k"}
+    rotating = MigrationTask(source("prod/r", RotationEnabled=True, RotationLambdaARN="arn:aws:lambda:x:1:function:f"),
+                             path="env/prod/r", action="create")
+    rotating.versions_planned, rotating.notes = 2, ["a note"]
+    rotating.federated_path, rotating.metadata_write = "external/aws/r", "in_place"
+    result = rotating.result()
+    assert result["rotation_enabled"] is True and result["rotation_warning"] == ROTATION_WARNING
+    assert (result["rotation_lambda_arn"], result["versions_planned"], result["notes"]) == (
+        "arn:aws:lambda:x:1:function:f", 2, ["a note"])
+    assert (result["federated_path"], result["metadata_update"]) == ("external/aws/r", "in_place")
+    orphan = MigrationTask(None, name="prod/gone", action="error", reason_code="not_found", reason="no such secret")
+    assert orphan.result() == {
+        "name": "prod/gone", "arn": None, "path": None, "action": "error", "reason_code": "not_found",
+        "reason": "no such secret", "source_version_id": None, "from_version": None, "to_version": None,
+        "versions_written": 0, "changes": [], "rotation_enabled": False, "kms_key_id": None}
+
+
+@pytest.mark.parametrize("options, message", [
+    ({'metadata': {'source': 1}},
+     "metadata key 'source' is reserved for the provenance asm_migrate records; choose another key"),
+    ({'metadata': {'tags': []}},
+     "metadata key 'tags' is reserved; use the tags option instead"),
+    ({'metadata': {'description': 'd'}},
+     "metadata key 'description' is reserved; use the copy_description option instead"),
+    ({'metadata': {'owner': 'o'}},
+     "metadata key 'owner' is reserved; use the owner option instead"),
+    ({'versions': 'some'},
+     "versions must be 'current' or 'all', got 'some'"),
+    ({'max_versions': 0},
+     "max_versions must be 1 or more (or unset to keep ScaiVault's setting)"),
+    ({'workers': 0},
+     'workers must be 1 or more'),
+    ({'workers': None},
+     'workers must be 1 or more'),
+    ({'colour': 'red'},
+     'unknown migration setting(s): colour'),
+])
+def test_bad_settings_are_refused_with_these_words(options, message):
+    with pytest.raises(PlanError) as refused:
+        settings(**options)
+    assert str(refused.value) == message
+
+
+def test_settings_defaults_and_copies():
+    tags, metadata = ["a"], {"team": "x"}
+    made = settings(tags=tags, metadata=metadata)
+    tags.append("b")
+    metadata["other"] = 1
+    assert made.tags == ["a"] and made.metadata == {"team": "x"}
+    plain = settings(tags=None, metadata=None)
+    assert (plain.tags, plain.metadata, plain.naming_policy, plain.tag_style, plain.copy_description) == (
+        [], {}, "strict", "key=value", True)
+    assert (plain.versions, plain.workers, plain.source, plain.take_over, plain.max_versions) == (
+        "current", 8, "asm", False, None)
+    assert settings().tags == ["migrated-from-asm"] and settings(max_versions=1).max_versions == 1

@@ -8,6 +8,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
+
 import pytest
 
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.inventory import classify_entry
@@ -154,3 +156,15 @@ def test_summary():
                              params(state="disabled", region="eu-west-1")),
              rot.plan_secret(secret(), params(automatically_after_days=3))]
     assert rot.summarize(plans) == {"selected": 4, "changed": 1, "unchanged": 1, "refused": 1, "failed": 1}
+
+
+def test_selected_entries_keep_a_deleted_secret_only_when_named():
+    arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:%s-AbCdEf"
+    when = datetime.datetime(2026, 5, 1, tzinfo=datetime.timezone.utc)
+    live = {"Name": "prod/live", "ARN": arn % "prod/live"}
+    gone = {"Name": "prod/gone", "ARN": arn % "prod/gone", "DeletedDate": when}
+    named_gone = {"Name": "prod/asked", "ARN": arn % "prod/asked", "DeletedDate": when}
+    assert rot.selected_entries([live], None, "us-east-1") == [live]
+    assert rot.selected_entries([live, gone, named_gone], None, "us-east-1") == [live]
+    assert rot.selected_entries([live, gone, named_gone], ["prod/asked"], "us-east-1") == [live, named_gone]
+    assert rot.selected_entries([gone, named_gone], [arn % "prod/asked"], "us-east-1") == [named_gone]

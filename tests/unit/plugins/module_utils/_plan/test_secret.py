@@ -87,7 +87,8 @@ def test_real_data_differences_are_changes(data):
     plan = plan_present(PATH, stored(), data=data)
     assert plan.action == ACTION_UPDATE and plan.changed_fields == ["data"]
     assert plan.body["data"] == data and plan.after["version"] == 4 and plan.previous_version == 3
-    assert "metadata" not in plan.body  # unchanged metadata is not resent (the server keeps it)
+    # Unchanged metadata is sent again, as stored: a tenant may clear what a PUT leaves out.
+    assert plan.body["metadata"] == stored()["metadata"] and not plan.metadata_only
 
 
 @pytest.mark.parametrize("kwargs, fields", [
@@ -220,11 +221,27 @@ def test_metadata_only_writes_given_data_with_a_metadata_change_and_says_so():
     assert plan.changed_fields == ["data", "metadata.owner"] and plan.body["data"] == {"k": "v"}
 
 
-def test_metadata_only_without_data_cannot_update_and_explains():
+def test_metadata_only_without_data_plans_a_metadata_update_and_explains_the_fallback():
+    plan = plan_present(PATH, without_data(stored()), metadata={"owner": "o"}, compare="metadata_only")
+    # The tenant's metadata-only update can carry it; without one, there is no value to write a version with.
+    assert plan.metadata_only and plan.body is None and plan.metadata["owner"] == "o"
+    assert plan.changed_fields == ["metadata.owner"]
+    message = plan.value_needed
+    assert PATH in message and "secrets:read" in message and "Give data" in message
+    assert "no metadata-only update" in message
+
+
+def test_metadata_only_without_data_cannot_change_the_type_and_explains():
     with pytest.raises(PlanError) as err:
-        plan_present(PATH, without_data(stored()), metadata={"owner": "o"}, compare="metadata_only")
+        plan_present(PATH, without_data(stored()), secret_type="kv", metadata={"owner": "o"}, compare="metadata_only")
     message = str(err.value)
     assert PATH in message and "secrets:read" in message and "Give data" in message
+
+
+def test_a_metadata_change_with_the_value_known_may_go_either_way():
+    plan = plan_present(PATH, stored(), metadata={"tags": ["x"]})
+    assert plan.metadata_only and plan.body["data"] == stored()["data"] and plan.body["metadata"]["tags"] == ["x"]
+    assert plan.metadata == plan.body["metadata"]
 
 
 def test_full_compare_with_data_missing_from_the_object_behaves_like_metadata_only():
@@ -289,3 +306,29 @@ def test_matches_written_checks_rotation_policy():
     body = {"data": {}, "secret_type": "kv", "options": {"rotation_policy_id": "rot_1"}}
     assert matches_written(body, {"secret_type": "kv", "rotation_policy_id": "rot_1"})
     assert not matches_written(body, {"secret_type": "kv", "rotation_policy_id": "rot_2"})
+
+
+@pytest.mark.parametrize("body, stored, expected", [
+    ({"data": {"k": 1}}, {"data": {"k": 1}}, True),                                      # nothing else was sent
+    ({"data": {"k": 1}, "secret_type": "kv"}, {"data": {"k": 1}}, True),                  # stored type unset = kv
+    ({"data": {"k": 1}, "secret_type": "json"}, {"data": {"k": 1}}, False),
+    ({"data": {"k": 1}, "secret_type": "json"}, {"data": {"k": 1}, "secret_type": "kv"}, False),
+    ({"data": {"k": 1}, "metadata": {}}, {"data": {"k": 1}}, True),                       # no stored metadata = {}
+    ({"data": {"k": 1}, "metadata": {"o": 1}}, {"data": {"k": 1}, "metadata": None}, False),
+    ({"data": {"k": 1}}, {"data": {"k": True}}, False),                                   # type-exact data
+    ({"data": {"k": 1}}, {"data": None}, True),                                           # data not read
+    ({"data": {"k": 1}, "options": {"rotation_policy_id": "r"}}, {"data": {"k": 1}}, True),  # not reported
+    ({"data": {"k": 1}, "options": {"rotation_policy_id": None}}, {"rotation_policy_id": "r"}, True),
+    ({"data": {"k": 1}, "options": None}, {"rotation_policy_id": "r"}, True),
+])
+def test_matches_written_field_by_field(body, stored, expected):
+    assert matches_written(body, stored) is expected
+
+
+def test_predicted_options_are_the_stored_ones_when_nothing_changes():
+    current = {"version": 2, "options": {"max_versions": 3}, "expires_at": None, "rotation_policy_id": "r1"}
+    plan = plan_present(PATH, dict(current, data={"k": "v"}, secret_type="kv", metadata={}), {"k": "v"}, "kv", None,
+                        True, {"max_versions": 3}, "always", "full")
+    assert not plan.changed
+    assert predicted_options(plan, current) == options_view(current)
+    assert predicted_options(plan, None) == {}

@@ -100,3 +100,11 @@ def test_bad_policy_and_bad_rules_fail_before_planning():
         plan_targets([], RULES, "Strict")
     with pytest.raises(ValueError, match="mapping rule 1"):
         plan_targets(["a"], [{"match": "a/*", "path": "b"}], "strict")
+
+
+def test_explicit_paths_problem_names_the_secret_and_the_rule():
+    from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.targets import explicit_paths_problem
+
+    assert explicit_paths_problem(None) is None and explicit_paths_problem({"prod/a": "environments/a"}) is None
+    problem = explicit_paths_problem({"prod/a": "environments/a", "prod/B": "environments/B"})
+    assert problem.startswith("paths: the target of prod/B, 'environments/B', ") and "upper case" in problem

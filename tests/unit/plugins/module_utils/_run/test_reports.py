@@ -45,12 +45,31 @@ def test_write_creates_parents_and_skips_identical_content(tmp_path):
     assert [p.name for p in target.parent.iterdir()] == ["r.json"]  # no temp file left
 
 
-def test_write_keeps_the_mode_of_the_replaced_file(tmp_path):
+def test_reports_are_private_by_default_whatever_the_umask_or_the_old_file(tmp_path):
+    old_umask = os.umask(0)
+    try:
+        fresh = tmp_path / "fresh.json"
+        assert reports.write_text_atomic(str(fresh), "x") is True
+        assert os.stat(str(fresh)).st_mode & 0o777 == 0o600
+        target = tmp_path / "r.md"
+        target.write_text("old")
+        os.chmod(str(target), 0o644)
+        reports.write_text_atomic(str(target), "new")
+        assert os.stat(str(target)).st_mode & 0o777 == 0o600
+        os.chmod(str(target), 0o666)
+        assert reports.write_text_atomic(str(target), "new") is False  # same text: only the mode is fixed
+        assert os.stat(str(target)).st_mode & 0o777 == 0o600
+    finally:
+        os.umask(old_umask)
+
+
+def test_a_requested_mode_is_applied_and_bad_modes_are_refused(tmp_path):
     target = tmp_path / "r.md"
-    target.write_text("old")
-    os.chmod(str(target), 0o640)
-    reports.write_text_atomic(str(target), "new")
-    assert os.stat(str(target)).st_mode & 0o777 == 0o640
+    written = reports.write_reports(markdown_path=str(target), markdown="# t", mode=reports.parse_mode("0640"))
+    assert written["markdown"]["changed"] and os.stat(str(target)).st_mode & 0o777 == 0o640
+    for bad in ("0999", "rw-r-----", "1777", ""):
+        with pytest.raises(reports.PlanError, match="report_mode"):
+            reports.parse_mode(bad)
 
 
 def test_write_errors_name_the_file(tmp_path):

@@ -30,3 +30,28 @@ def test_list_scope_with_names_uses_one_listing_per_ten_names_and_ands_filters()
 def test_list_scope_refuses_names_with_a_name_filter():
     with pytest.raises(sel.SelectionError, match="names/prefixes and a .name. filter"):
         run_selection.list_scope(FakeAsm(entries=[]), "us-east-1", names=["a"], filters=[{"key": "name", "values": ["a"]}])
+
+
+def test_list_scope_sends_exactly_these_listings():
+    """The filters of every ListSecrets call, word for word: filters only, prefixes (ORed with names), both."""
+    asm = FakeAsm(entries=[entry("prod/a"), entry("prod/b"), entry("stage/c")])
+    chosen, missing = run_selection.list_scope(asm, "us-east-1", filters=[{"key": "tag-key", "values": ["team"]}])
+    assert [item["Name"] for item in chosen] == ["prod/a", "prod/b", "stage/c"] and missing == []
+    assert asm.listings == [([{"Key": "tag-key", "Values": ["team"]}], False)]
+    asm.listings[:] = []
+    chosen, missing = run_selection.list_scope(asm, "us-east-1", names=["stage/c"], prefixes=["prod/", "prod/"],
+                                               include_planned_deletion=True)
+    assert [item["Name"] for item in chosen] == ["prod/a", "prod/b", "stage/c"] and missing == []
+    assert asm.listings == [([{"Key": "name", "Values": ["stage/c", "prod/"]}], True)]
+
+
+def test_list_scope_keeps_each_secret_once_and_only_what_was_asked():
+    """A name is a prefix match in ASM: "prod/a" lists prod/ab too, which only a prefix may keep; a secret two
+    chunks list is kept once."""
+    asm = FakeAsm(entries=[entry("prod/a"), entry("prod/ab"), entry("x%02d" % 0)])
+    names = ["prod/a"] + ["x%02d" % index for index in range(10)]
+    chosen, missing = run_selection.list_scope(asm, "us-east-1", names=names)
+    assert [item["Name"] for item in chosen] == ["prod/a", "x00"]
+    assert missing == ["x%02d" % index for index in range(1, 10)]
+    chosen, _missing = run_selection.list_scope(asm, "us-east-1", names=["prod/a"], prefixes=["prod/a", "prod/"])
+    assert [item["Name"] for item in chosen] == ["prod/a", "prod/ab"]

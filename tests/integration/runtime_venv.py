@@ -1,0 +1,53 @@
+#!/usr/bin/env python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the scailabs.scaivault collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A venv with ONLY what a user of the collection installs: ansible-core, boto3, httpx, jmespath.
+
+    python tests/integration/runtime_venv.py [PATH]      create or refresh it (make venv does)
+
+Default PATH: <repo>/.venv/runtime (make venv builds it there). The versions are the ones of the
+development venv (the one running this script), so nothing new is resolved; pip installs them through
+its ordinary index (PyPI). The
+galaxy-install test (test_galaxy_install.py) runs an installed tarball with it: anything the collection
+needs beyond these four packages (and their own dependencies) fails there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT = REPO / ".venv" / "runtime"
+PACKAGES = ("ansible-core", "boto3", "botocore", "httpx", "jmespath")  # botocore pinned with boto3
+
+
+def pins() -> list:
+    return ["%s==%s" % (name, version(name)) for name in PACKAGES]
+
+
+def ensure(path: Path = DEFAULT) -> Path:
+    """The venv at ``path``, (re)built when the pins changed; returns its python."""
+    python = path / "bin" / "python"
+    wanted = "\n".join(pins()) + "\n"
+    stamp = path / ".installed"
+    if python.exists() and stamp.exists() and stamp.read_text() == wanted:
+        return python
+    subprocess.run([sys.executable, "-m", "venv", "--clear", str(path)], check=True)
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"] + pins(),
+                   check=True)
+    stamp.write_text(wanted)
+    return python
+
+
+def digest() -> str:
+    return hashlib.sha256("\n".join(pins()).encode()).hexdigest()[:12]
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
+    print("runtime venv: %s (%s)" % (ensure(target).parent.parent, ", ".join(pins())))

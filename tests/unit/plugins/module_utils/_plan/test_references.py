@@ -1,0 +1,342 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the scailabs.scaivault collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The pure reference matcher: whole names, ARNs, kinds by context, globs, patches, cutover status."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import subprocess
+import textwrap
+
+import pytest
+import yaml
+
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan import references as refs
+
+ACCOUNT = "123456789012"
+ARN = "arn:aws:secretsmanager:us-east-1:%s:secret:" % ACCOUNT
+STRIPE, OLD, DB = "prod/billing/stripe", "prod/billing/stripe-old", "prod/billing/db"
+
+
+def catalog(with_arns=True, formats=None):
+    formats = formats or {}
+    entries = []
+    for name, suffix in ((STRIPE, "AbCdEf"), (OLD, "Zz9Zz9"), (DB, "Qq1Qq1")):
+        entries.append(refs.catalog_entry(name, ARN + name + "-" + suffix if with_arns else None,
+                                          "us-east-1" if not with_arns else None, path="environments/production/" +
+                                          name.split("/", 1)[1], value_format=formats.get(name)))
+    return refs.Catalog(entries)
+
+
+def hits_of(text, kind_of_file="text", cat=None):
+    return [(h["line"], h["asm_name"], h["kind"], h["form"]) for h in refs.scan_text(text, cat or catalog(), kind_of_file)]
+
+
+# -- whole names and ARNs --------------------------------------------------------------------------------
+def test_a_name_never_matches_inside_a_longer_name():
+    text = "a prod/billing/stripe-old b prod/billing/stripe-older c xprod/billing/stripe prod/billing/stripe2\n"
+    assert hits_of(text) == [(1, OLD, "plain", "name")]
+
+
+@pytest.mark.parametrize("text", [
+    "prod/billing/stripe", "'prod/billing/stripe'", '"prod/billing/stripe",', "KEY=prod/billing/stripe",
+    "--secret-id=prod/billing/stripe", "see prod/billing/stripe.", "key: prod/billing/stripe # x",
+    "[prod/billing/stripe]", "secret=prod/billing/stripe&x=1"])
+def test_name_delimiters(text):
+    assert [hit[1] for hit in hits_of(text)] == [STRIPE]
+
+
+@pytest.mark.parametrize("text", [
+    "prod/billing/stripe.json", "/prod/billing/stripe", "external/aws/billing/stripe", "prod/billing/stripe_x",
+    "prod/billing/Stripe", "prod/billing/strip", "prod/billing/", "stripe"])
+def test_no_false_hit(text):
+    assert hits_of(text) == []
+
+
+def test_arn_full_partial_and_wrong_suffix_region_or_account():
+    text = "\n".join([ARN + STRIPE + "-AbCdEf",                                        # full, the listed suffix
+                      ARN + STRIPE,                                                  # partial
+                      ARN + STRIPE + "-ZZZZZZ",                                      # another suffix: not this secret
+                      "arn:aws:secretsmanager:eu-west-1:%s:secret:%s" % (ACCOUNT, STRIPE),   # other region
+                      "arn:aws:secretsmanager:us-east-1:999999999999:secret:" + STRIPE,      # other account
+                      ARN + OLD + "-Zz9Zz9.",                                        # full, end of a sentence
+                      ARN + OLD])
+    assert hits_of(text) == [(1, STRIPE, "plain", "arn_full"), (2, STRIPE, "plain", "arn_partial"),
+                             (6, OLD, "plain", "arn_full"), (7, OLD, "plain", "arn_partial")]
+
+
+def test_arn_suffix_is_inferred_when_no_arn_is_listed():
+    cat = catalog(with_arns=False)
+    text = ARN + STRIPE + "-AbCdEf\n" + ARN + OLD + "\n"
+    assert hits_of(text, cat=cat) == [(1, STRIPE, "plain", "arn_full"), (2, OLD, "plain", "arn_partial")]
+
+
+def test_a_plain_name_is_attributed_to_every_region_that_has_it():
+    cat = refs.Catalog([refs.catalog_entry(STRIPE, region="us-east-1", path="a/b"),
+                        refs.catalog_entry(STRIPE, region="eu-west-1", path="c/d")])
+    found = refs.scan_text("x prod/billing/stripe\n", cat)
+    assert sorted(hit["region"] for hit in found) == ["eu-west-1", "us-east-1"]
+    arn = refs.scan_text("arn:aws:secretsmanager:eu-west-1:1:secret:prod/billing/stripe", cat)
+    assert [hit["region"] for hit in arn] == ["eu-west-1"]
+
+
+def test_positions_and_no_line_text_in_hits():
+    found = refs.scan_text("first\n  second prod/billing/db here\n", catalog(), "text")
+    assert (found[0]["line"], found[0]["column"]) == (2, 10)
+    assert "here" not in repr(found) and "second" not in repr(found)
+
+
+# -- kinds ---------------------------------------------------------------------------------------------------
+def test_ansible_lookups_and_tasks():
+    text = textwrap.dedent("""\
+        - name: Use prod/billing/db
+          ansible.builtin.set_fact:
+            a: "{{ lookup('amazon.aws.aws_secret', 'prod/billing/stripe', region='us-east-1') }}"
+            b: "{{ query('amazon.aws.secretsmanager_secret', 'prod/billing/stripe-old') }}"
+            c: "{{ lookup('ansible.builtin.env', 'prod/billing/db') }}"
+        - name: Manage
+          community.aws.secretsmanager_secret:
+            name: prod/billing/stripe
+            state: present
+        """)
+    assert hits_of(text, "yaml") == [(1, DB, "plain", "name"), (3, STRIPE, "ansible_lookup", "name"),
+                                     (4, OLD, "ansible_lookup", "name"), (5, DB, "plain", "name"),
+                                     (8, STRIPE, "ansible_task", "name")]
+
+
+def test_python_calls_cli_and_plain_constants():
+    text = textwrap.dedent("""\
+        import boto3
+        NAME = "prod/billing/db"
+        sm = boto3.client("secretsmanager")
+        sm.get_secret_value(SecretId="prod/billing/stripe")
+        sm.batch_get_secret_value(
+            SecretIdList=["prod/billing/stripe-old",
+                          "%s"])
+        """ % (ARN + DB))
+    assert hits_of(text, "python") == [(2, DB, "plain", "name"), (4, STRIPE, "boto3_get_secret_value", "name"),
+                                       (6, OLD, "boto3_batch_get_secret_value", "name"),
+                                       (7, DB, "boto3_batch_get_secret_value", "arn_partial")]
+    shell = textwrap.dedent("""\
+        aws secretsmanager get-secret-value \\
+            --secret-id "prod/billing/stripe" --query SecretString
+        aws secretsmanager batch-get-secret-value --secret-id-list prod/billing/db prod/billing/stripe-old --x
+        echo prod/billing/stripe
+        """)
+    found = refs.scan_text(shell, catalog(), "shell")
+    assert [(h["line"], h["asm_name"], h["kind"]) for h in found] == [
+        (2, STRIPE, "aws_cli"), (3, DB, "aws_cli"), (3, OLD, "aws_cli"), (4, STRIPE, "plain")]
+    assert found[0]["details"] == {"option": "--secret-id", "command": "get-secret-value"}
+
+
+def test_terraform_blocks():
+    text = textwrap.dedent("""\
+        data "aws_secretsmanager_secret" "s" {
+          name = "prod/billing/stripe"
+        }
+        data "aws_secretsmanager_secret_version" "v" {
+          secret_id = "%s"
+        }
+        resource "aws_secretsmanager_secret" "r" {
+          name = "prod/billing/stripe-old"
+          tags = { a = "}" }
+        }
+        locals { x = "prod/billing/db" }
+        """ % (ARN + DB + "-Qq1Qq1"))
+    assert hits_of(text, "terraform") == [(2, STRIPE, "terraform_data_source", "name"),
+                                          (5, DB, "terraform_data_source", "arn_full"),
+                                          (8, OLD, "terraform_resource", "name"), (11, DB, "plain", "name")]
+
+
+def test_external_secrets_only_in_external_secret_documents():
+    text = textwrap.dedent("""\
+        ---
+        kind: SecretStore
+        spec:
+          remoteRef:
+            key: prod/billing/db
+        ---
+        kind: ExternalSecret
+        spec:
+          secretStoreRef:
+            name: aws-store
+          data:
+            - secretKey: s
+              remoteRef:
+                key: prod/billing/stripe
+          dataFrom:
+            - extract:
+                key: prod/billing/stripe-old
+        """)
+    found = refs.scan_text(text, catalog(), "yaml")
+    assert [(h["line"], h["asm_name"], h["kind"]) for h in found] == [
+        (5, DB, "plain"), (14, STRIPE, "external_secret"), (17, OLD, "external_secret")]
+    assert found[1]["details"] == {"field": "remoteRef.key", "secret_store": "aws-store"}
+
+
+def test_file_types():
+    assert [refs.file_type(name) for name in (
+        "a/site.yml", "x.yaml.j2", "c.json", "d.py", "main.tf", "x.tfvars", "a.ini", "b.toml", ".env", ".env.prod",
+        "prod.env", "run.sh", "Dockerfile", "Makefile", "t.j2", "README.md")] == [
+        "yaml", "yaml", "json", "python", "terraform", "terraform", "ini", "ini", "env", "env", "env", "shell",
+        "shell", "shell", "template", "text"]
+
+
+# -- globs and sizes ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("pattern, path, expected", [
+    ("*.yml", "a/b/site.yml", True), ("*.yml", "site.yaml", False), ("deploy/*.yml", "deploy/a.yml", True),
+    ("deploy/*.yml", "x/deploy/a.yml", False), ("deploy/*.yml", "deploy/x/a.yml", False),
+    ("docs/**/*.md", "docs/a/b/c.md", True), ("docs/**/*.md", "docs/c.md", True), ("node_modules", "a/node_modules/x.js", True),
+    ("file?.txt", "file1.txt", True), ("file?.txt", "file/.txt", False), ("[ab].py", "b.py", True), ("[!ab].py", "b.py", False),
+    ("**/vendor", "x/y/vendor/z.go", True)])
+def test_globs(pattern, path, expected):
+    assert refs.Globs(include=[pattern]).included(path, "/r/" + path) is expected
+
+
+def test_absolute_excludes_and_bad_globs():
+    globs = refs.Globs(exclude=["/srv/reports"])
+    assert globs.excluded("x.json", "/srv/reports/x.json") and not globs.excluded("x.json", "/srv/reportsx/x.json")
+    with pytest.raises(refs.ScanOptionError, match="whole segment"):
+        refs.Globs(include=["a**/b"])
+    with pytest.raises(refs.ScanOptionError, match="non-empty"):
+        refs.Globs(exclude=[""])
+
+
+@pytest.mark.parametrize("value, size", [("2M", 2 * 1024 ** 2), ("512k", 512 * 1024), ("1.5MiB", int(1.5 * 1024 ** 2)),
+                                         ("1000", 1000), (42, 42), ("1g", 1024 ** 3)])
+def test_sizes(value, size):
+    assert refs.parse_size(value) == size
+
+
+@pytest.mark.parametrize("value", ["", "2X", "-1", "0"])
+def test_bad_sizes(value):
+    with pytest.raises(refs.ScanOptionError, match="max_file_size"):
+        refs.parse_size(value)
+
+
+# -- the suggested patch ---------------------------------------------------------------------------------------
+PLAY = textwrap.dedent("""\
+    - name: Billing
+      hosts: localhost
+      tasks:
+        - name: Read
+          ansible.builtin.set_fact:
+            a: "{{ lookup('amazon.aws.aws_secret', 'prod/billing/stripe', region='us-east-1') | from_json }}"
+            b: "{{ lookup('amazon.aws.secretsmanager_secret', 'prod/billing/stripe-old', on_missing='warn') }}"
+            c: "{{ lookup('amazon.aws.aws_secret', 'prod/billing/stripe.api_key', nested=true) }}"
+            d: "{{ lookup('amazon.aws.aws_secret', 'prod/billing/db', version_stage='AWSPREVIOUS') }}"
+            e: "{{ lookup('amazon.aws.aws_secret', secret_var) }} prod/billing/db"
+        - name: Write
+          community.aws.secretsmanager_secret:
+            name: prod/billing/stripe-old
+            state: present
+            description: Old Stripe key
+            secret: "{{ new_value }}"
+            region: us-east-1
+            overwrite: false
+        - name: Tagged
+          amazon.aws.secretsmanager_secret:
+            name: prod/billing/db
+            json_secret: "{{ db }}"
+            tags:
+              team: billing
+    """)
+FORMATS = {STRIPE: "json", OLD: "text", DB: "json"}
+
+
+def patched(text=PLAY, fallback=True):
+    cat = catalog(formats=FORMATS)
+    found = refs.scan_text(text, cat, "yaml")
+    new_text, outcome = refs.suggest_patch(text, found, cat, "yaml", fallback)
+    return found, new_text, outcome
+
+
+def test_patch_moves_lookups_and_tasks_and_leaves_the_rest_with_reasons():
+    found, new_text, outcome = patched()
+    lines = new_text.splitlines()
+    assert lines[5] == ("        a: \"{{ (lookup('scailabs.scaivault.secret', 'environments/production/billing/stripe', "
+                        "asm_fallback='prod/billing/stripe', region='us-east-1') | to_json) | from_json }}\"")
+    assert lines[6] == ("        b: \"{{ lookup('scailabs.scaivault.secret', 'environments/production/billing/stripe-old', "
+                        "field='value', on_missing='warn', asm_fallback='prod/billing/stripe-old') }}\"")
+    assert lines[7] == ("        c: \"{{ lookup('scailabs.scaivault.secret', 'environments/production/billing/stripe', "
+                        "field='api_key', asm_fallback='prod/billing/stripe') }}\"")
+    assert "version_stage='AWSPREVIOUS'" in lines[8] and "secret_var" in lines[9]
+    task = yaml.safe_load(new_text)[0]["tasks"][1]
+    assert task == {"name": "Write", "scailabs.scaivault.scaivault_secret": {
+        "path": "environments/production/billing/stripe-old", "state": "present",
+        "metadata": {"description": "Old Stripe key"}, "data": {"value": "{{ new_value }}"}, "overwrite": "never"}}
+    assert "amazon.aws.secretsmanager_secret:" in new_text  # the tagged task is left alone
+    notes = dict((hit["line"], outcome[hit["offset"]]) for hit in found if hit["offset"] in outcome)
+    assert notes[9][0] == "manual" and "version_stage" in notes[9][1]
+    assert notes[21][0] == "manual" and "tags" in notes[21][1]
+    assert notes[6] == notes[13] == ("suggested", None)
+
+
+def test_patch_without_fallback_and_unknown_or_binary_formats():
+    _found, new_text, _outcome = patched(fallback=False)
+    assert "asm_fallback" not in new_text and "region=" not in new_text.splitlines()[5]
+    cat = catalog(formats={STRIPE: "binary"})
+    text = "x: \"{{ lookup('amazon.aws.aws_secret', 'prod/billing/stripe') }} {{ lookup('aws_secret', 'prod/billing/db') }}\"\n"
+    found = refs.scan_text(text, cat, "yaml")
+    new_text, outcome = refs.suggest_patch(text, found, cat, "yaml")
+    assert new_text is None
+    reasons = sorted(note for _status, note in outcome.values())
+    assert "binary secret" in reasons[0] and "format is unknown" in reasons[1]
+
+
+def test_unified_diff_applies_with_git(tmp_path):
+    _found, new_text, _outcome = patched()
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / "deploy" / "site.yml").write_text(PLAY)
+    diff = refs.unified_diff("deploy/site.yml", PLAY, new_text)
+    assert diff.startswith("diff --git a/deploy/site.yml b/deploy/site.yml\n--- a/deploy/site.yml\n+++ b/deploy/site.yml\n")
+    (tmp_path / "p.patch").write_text(diff)
+    subprocess.run(["git", "apply", "--check", str(tmp_path / "p.patch")], cwd=str(tmp_path), check=True)
+    subprocess.run(["git", "apply", str(tmp_path / "p.patch")], cwd=str(tmp_path), check=True)
+    assert (tmp_path / "deploy" / "site.yml").read_text() == new_text
+
+
+def test_unified_diff_of_a_file_without_final_newline(tmp_path):
+    old = "a: \"{{ lookup('amazon.aws.aws_secret', 'prod/billing/stripe-old') }}\""
+    cat = catalog(formats=FORMATS)
+    new, _outcome = refs.suggest_patch(old, refs.scan_text(old, cat, "yaml"), cat, "yaml")
+    diff = refs.unified_diff("x.yml", old, new)
+    assert "\\ No newline at end of file" in diff
+    (tmp_path / "x.yml").write_text(old)
+    (tmp_path / "p.patch").write_text(diff)
+    subprocess.run(["git", "apply", str(tmp_path / "p.patch")], cwd=str(tmp_path), check=True)
+    assert (tmp_path / "x.yml").read_text() == new
+    assert refs.unified_diff("x.yml", old, old) == ""
+
+
+# -- cutover ----------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("evidence, status", [
+    (dict(references=2), "not_started"),
+    (dict(references=0, federated_reads=3), "not_started"),
+    (dict(asm_accessed_in_window=True, asm_last_accessed="2026-01-02T00:00:00Z"), "not_started"),
+    (dict(references=1, new_path_reads=4), "in_transition"),
+    (dict(asm_accessed_in_window=True, new_path_reads=1), "in_transition"),
+    (dict(new_path_reads=9), "moved"),
+    (dict(), "moved"),
+    (dict(references=5, scanned=False), "moved"),
+])
+def test_cutover_status(evidence, status):
+    verdict = refs.cutover_status(**evidence)
+    assert verdict["status"] == status and verdict["reasons"]
+
+
+def test_cutover_reasons_say_why():
+    verdict = refs.cutover_status(references=2, new_path_reads=3, federated_reads=1, asm_accessed_in_window=True,
+                                  asm_last_accessed="2026-01-02T00:00:00Z")
+    assert verdict["reasons"] == ["2 reference(s) left in the scanned trees",
+                                  "1 read(s) of the federated path by other identities",
+                                  "ASM reports a read on 2026-01-02T00:00:00Z, inside the window",
+                                  "3 read(s) of the new path by other identities"]
+    assert "no tree was scanned" in " ".join(refs.cutover_status(scanned=False)["reasons"])
+
+
+def test_where_referenced_lists_the_first_hits():
+    hits = [{"file": "f%d.yml" % index, "line": index, "kind": "plain"} for index in range(7)]
+    assert refs.where_referenced(hits, limit=2) == "f0.yml:0 (plain), f1.yml:1 (plain) and 5 more"

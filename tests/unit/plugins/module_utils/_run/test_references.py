@@ -1,0 +1,140 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the scailabs.scaivault collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The file walk of the reference scan, its skips and its Markdown, on a tree in tmp_path (no servers)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+import pytest
+
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.options import REFERENCE_DEFAULT_EXCLUDE
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.references import Catalog, catalog_entry
+from ansible_collections.scailabs.scaivault.plugins.module_utils._run import references as run
+
+NAME = "prod/billing/stripe"
+CATALOG = Catalog([catalog_entry(NAME, region="us-east-1", path="environments/production/billing/stripe",
+                                 value_format="text")])
+
+
+def write(root, relative, data):
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, bytes):
+        path.write_bytes(data)
+    else:
+        path.write_text(data)
+    return path
+
+
+def test_walk_skips_binary_large_symlinked_and_excluded_files(tmp_path):
+    root = tmp_path / "tree"
+    write(root, "a/app.py", "NAME = '%s'\n" % NAME)
+    write(root, "a/logo.png", b"\x89PNG\0\0" + NAME.encode())
+    write(root, "big.log", ("x" * 99 + "\n") * 30 + NAME + "\n")
+    write(root, "node_modules/lib/index.js", NAME)
+    write(root, "latin1.cfg", b"caf\xe9 = " + NAME.encode() + b"\n")
+    write(root, "empty.txt", "")
+    os.symlink(str(root / "a" / "app.py"), str(root / "link.py"))
+    os.symlink(str(root / "a"), str(root / "linkdir"))
+    scan = run.scan_trees(CATALOG, [str(root)], exclude=list(REFERENCE_DEFAULT_EXCLUDE), max_size=1000)
+    assert [(hit["relative"], hit["line"]) for hit in scan["hits"]] == [("a/app.py", 1), ("latin1.cfg", 1)]
+    skipped = dict((os.path.basename(item["file"]), item["reason"]) for item in scan["skipped"])
+    assert skipped == {"logo.png": "binary", "big.log": "too_large", "link.py": "symlink", "linkdir": "symlink"}
+    assert scan["files_scanned"] == 3 and scan["files_with_references"] == 2 and scan["excluded"] == 1
+    assert scan["hits"][0]["file"] == os.path.join(str(root), "a/app.py")
+    larger = run.scan_trees(CATALOG, [str(root)], exclude=list(REFERENCE_DEFAULT_EXCLUDE), max_size=10000)
+    assert ("big.log", 31) in [(hit["relative"], hit["line"]) for hit in larger["hits"]]
+
+
+def test_overlapping_roots_scan_a_file_once_and_patch_paths_are_relative_to_their_parent(tmp_path):
+    write(tmp_path / "repo", "deploy/site.yml",
+          "x: \"{{ lookup('amazon.aws.aws_secret', '%s') }}\"\n" % NAME)
+    roots = [str(tmp_path / "repo"), str(tmp_path / "repo" / "deploy")]
+    scan = run.scan_trees(CATALOG, roots, patch=True)
+    assert len(scan["hits"]) == 1 and scan["hits"][0]["patch"] == "suggested"
+    assert scan["patch_base"] == str(tmp_path / "repo")
+    assert [path for path, _diff in scan["diffs"]] == ["deploy/site.yml"]
+    assert "field='value'" in scan["diffs"][0][1]
+
+
+def test_non_utf8_files_are_scanned_but_never_patched(tmp_path):
+    write(tmp_path, "site.yml", b"# caf\xe9\nx: \"{{ lookup('amazon.aws.aws_secret', '" + NAME.encode() + b"') }}\"\n")
+    scan = run.scan_trees(CATALOG, [str(tmp_path)], patch=True)
+    assert scan["hits"][0]["patch"] == "manual" and "not UTF-8" in scan["hits"][0]["patch_note"]
+    assert scan["diffs"] == []
+
+
+def test_skip_paths_and_missing_roots(tmp_path):
+    report = write(tmp_path, "reports/consumers.json", NAME)
+    assert run.scan_trees(CATALOG, [str(tmp_path)], skip_paths=[str(report)])["hits"] == []
+    with pytest.raises(run.ReferenceScanError, match="is not a directory"):
+        run.scan_trees(CATALOG, [str(tmp_path / "nope")])
+
+
+def test_markdown_and_summary_name_files_lines_and_statuses(tmp_path):
+    write(tmp_path, "app.py", "x = '%s'\n" % NAME)
+    scan = run.scan_trees(CATALOG, [str(tmp_path)])
+    secrets = [{"name": NAME, "region": "us-east-1", "scaivault_path": "environments/production/billing/stripe",
+                "references": 1, "cutover": {"status": "not_started", "reasons": ["1 reference(s) left"]}}]
+    summary = run.summarize(secrets, scan)
+    assert (summary["references"], summary["referenced_secrets"], summary["by_kind"]) == (1, 1, {"plain": 1})
+    summary["cutover"] = {"not_started": 1, "in_transition": 0, "moved": 0}
+    text = run.references_markdown({"region": "us-east-1", "summary": summary, "secrets": secrets,
+                                    "references": scan["hits"], "skipped_files": []})
+    assert "| %s | us-east-1 | environments/production/billing/stripe | 1 | not started | 1 reference(s) left |" % NAME in text
+    assert "| %s:1 | plain (python) | name | %s |" % (os.path.join(str(tmp_path), "app.py"), NAME) in text
+
+
+class FakeVault:
+    """whoami, backends and audit rows: what gather_evidence asks ScaiVault."""
+
+    def __init__(self, rows):
+        self.rows = rows
+        self.queries = []
+
+    def whoami(self):
+        return {"identity_id": "sa:migrator"}
+
+    def list_backends(self):
+        return [{"id": "fb_1", "name": "aws-us-east-1", "type": "aws-secrets-manager", "mode": "proxy",
+                 "config": {"region": "us-east-1"}, "path_mapping": {"external/aws/**": "prod/**"}}]
+
+    def audit_logs(self, path_prefix=None, **filters):
+        self.queries.append(path_prefix)
+        return iter([row for row in self.rows if row["secret_path"].startswith(path_prefix)])
+
+
+def test_evidence_counts_other_identities_and_the_asm_date_inside_the_window():
+    import datetime
+
+    utc = datetime.timezone.utc
+    start, end = datetime.datetime(2026, 1, 10, tzinfo=utc), datetime.datetime(2026, 1, 20, tzinfo=utc)
+    secrets = [{"name": name, "region": "us-east-1", "scaivault_path": "environments/" + name.split("/", 1)[1],
+                "references": refs}
+               for name, refs in (("prod/a", 0), ("prod/b", 2), ("prod/c", 0), ("prod/d", 0))]
+    rows = [{"id": 1, "secret_path": "environments/a", "action": "read", "identity_id": "sa:app",
+             "timestamp": "2026-01-15T00:00:00Z"},
+            {"id": 2, "secret_path": "environments/b", "action": "read", "identity_id": "sa:migrator",
+             "timestamp": "2026-01-15T00:00:00Z"},
+            {"id": 3, "secret_path": "external/aws/c", "action": "read", "identity_id": "sa:legacy",
+             "timestamp": "2026-01-16T00:00:00Z"}]
+    listing = {"prod/a": {"LastAccessedDate": datetime.datetime(2026, 1, 1, tzinfo=utc)},
+               "prod/d": {"LastAccessedDate": datetime.datetime(2026, 1, 10, tzinfo=utc)}}
+    vault = FakeVault(rows)
+    found, meta = run.gather_evidence(vault, secrets, listing, start, end, region="us-east-1")
+    assert meta == {"identity": "sa:migrator", "excluded_identities": ["sa:migrator"], "audit_queries": 2}
+    assert sorted(vault.queries) == ["environments/", "external/aws/"]
+    counts = run.cutover(secrets, found, scanned=True)
+    status = dict((secret["name"], secret["cutover"]["status"]) for secret in secrets)
+    assert status == {"prod/a": "moved", "prod/b": "not_started", "prod/c": "not_started", "prod/d": "not_started"}
+    assert counts == {"not_started": 3, "in_transition": 0, "moved": 1}
+    a, c, d = secrets[0]["cutover"], secrets[2]["cutover"], secrets[3]["cutover"]
+    assert a["new_path_readers"] == ["sa:app"] and a["asm_accessed_in_window"] is False
+    assert c["federated"] == [{"path": "external/aws/c", "backend": "aws-us-east-1", "mode": "proxy", "reads": 1,
+                               "readers": ["sa:legacy"]}]
+    assert d["asm_last_accessed"] == "2026-01-10T00:00:00Z" and d["asm_accessed_in_window"] is True
+    assert secrets[1]["cutover"]["new_path_reads"] == 0  # the migration's own read does not count
