@@ -123,73 +123,60 @@ requirements:
     PLUGINS = r"""
 options:
   region:
-    description:
-      - The AWS region of the secrets. One region per task; run several regions as several inventory hosts.
-      - 'If not set, E(AWS_REGION) is used, then boto3''s chain: E(AWS_DEFAULT_REGION), then the C(region) of the profile
-        (O(profile), E(AWS_PROFILE) or C(default)) in the AWS config file.'
-      - Only the shape of the name is checked (C(eu-west-1), C(mx-central-1)); botocore decides the endpoint, so a region
-        newer than the installed botocore works with O(endpoint_url).
+    description: 'The AWS region of the secrets. One region per task; run several regions as several inventory hosts. If not
+      set, E(AWS_REGION) is used, then boto3''s chain: E(AWS_DEFAULT_REGION), then the C(region) of the profile (O(profile),
+      E(AWS_PROFILE) or C(default)) in the AWS config file. Only the shape of the name is checked (C(eu-west-1), C(mx-central-1));
+      botocore decides the endpoint, so a region newer than the installed botocore works with O(endpoint_url).'
     type: str
   profile:
-    description:
-      - 'A named profile of the AWS config files (C(~/.aws/config), C(~/.aws/credentials), or E(AWS_CONFIG_FILE), E(AWS_SHARED_CREDENTIALS_FILE)),
-        with everything boto3 reads there: keys, C(region), assume-role profiles (C(role_arn) with C(source_profile) or C(credential_source)),
-        C(credential_process), SSO.'
-      - If not set, boto3's chain applies (E(AWS_PROFILE), then the C(default) profile).
-      - Mutually exclusive with O(access_key), O(secret_key) and O(session_token).
+    description: 'A named profile of the AWS config files (C(~/.aws/config), C(~/.aws/credentials), or E(AWS_CONFIG_FILE),
+      E(AWS_SHARED_CREDENTIALS_FILE)), with everything boto3 reads there: keys, C(region), assume-role profiles (C(role_arn)
+      with C(source_profile) or C(credential_source)), C(credential_process), SSO. If not set, boto3''s chain applies (E(AWS_PROFILE),
+      then the C(default) profile). Mutually exclusive with O(access_key), O(secret_key) and O(session_token).'
     type: str
   access_key:
-    description:
-      - AWS access key id; needs O(secret_key).
-      - If not set, boto3's credential chain applies (E(AWS_ACCESS_KEY_ID), the profile, container and instance roles, ...).
-        Mutually exclusive with O(profile).
+    description: AWS access key id; needs O(secret_key). If not set, boto3's credential chain applies (E(AWS_ACCESS_KEY_ID),
+      the profile, container and instance roles, ...). Mutually exclusive with O(profile).
     type: str
   secret_key:
-    description:
-      - AWS secret access key; needs O(access_key).
-      - If not set, boto3's credential chain applies (E(AWS_SECRET_ACCESS_KEY), ...). Mutually exclusive with O(profile).
+    description: AWS secret access key; needs O(access_key). If not set, boto3's credential chain applies (E(AWS_SECRET_ACCESS_KEY),
+      ...). Mutually exclusive with O(profile).
     type: str
   session_token:
-    description:
-      - AWS session token of temporary credentials, with O(access_key) and O(secret_key).
-      - If not set, boto3's chain applies (E(AWS_SESSION_TOKEN)). Mutually exclusive with O(profile).
+    description: AWS session token of temporary credentials, with O(access_key) and O(secret_key). If not set, boto3's chain
+      applies (E(AWS_SESSION_TOKEN)). Mutually exclusive with O(profile).
     type: str
   endpoint_url:
-    description:
-      - Use this Secrets Manager endpoint instead of AWS's (a VPC endpoint, or a local stand-in for tests).
-      - If not set, boto3's chain applies (E(AWS_ENDPOINT_URL_SECRETS_MANAGER), E(AWS_ENDPOINT_URL), C(endpoint_url) in the
-        profile).
+    description: Use this Secrets Manager endpoint instead of AWS's (a VPC endpoint, or a local stand-in for tests). If not
+      set, boto3's chain applies (E(AWS_ENDPOINT_URL_SECRETS_MANAGER), E(AWS_ENDPOINT_URL), C(endpoint_url) in the profile).
     type: str
   aws_ca_bundle:
-    description:
-      - CA bundle (PEM) used to verify the AWS endpoint's certificate (a private CA, a TLS-inspecting proxy, a VPC endpoint).
-      - If not set, boto3's chain applies (E(AWS_CA_BUNDLE), C(ca_bundle) in the profile), else botocore's bundled CAs.
+    description: CA bundle (PEM) used to verify the AWS endpoint's certificate (a private CA, a TLS-inspecting proxy, a VPC
+      endpoint). If not set, boto3's chain applies (E(AWS_CA_BUNDLE), C(ca_bundle) in the profile), else botocore's bundled
+      CAs.
     type: path
   aws_validate_certs:
-    description:
-      - Verify the AWS endpoint's TLS certificate. C(false) is strongly discouraged; set O(aws_ca_bundle) instead.
-      - amazon.aws calls this option C(validate_certs). In this collection C(validate_certs) is the ScaiVault option (several
-        modules take both), so the AWS one is O(aws_validate_certs) in every module.
+    description: Verify the AWS endpoint's TLS certificate. C(false) is strongly discouraged; set O(aws_ca_bundle) instead.
+      amazon.aws calls this option C(validate_certs). In this collection C(validate_certs) is the ScaiVault option (several
+      modules take both), so the AWS one is O(aws_validate_certs) in every module.
     type: bool
     default: true
   aws_config:
-    description:
-      - 'botocore client configuration, as in amazon.aws: keyword arguments of C(botocore.config.Config), for example C(connect_timeout),
-        C(read_timeout), C(proxies), C(max_pool_connections) or C(retries) (C({mode: adaptive, total_max_attempts: 5})).'
-      - Merged over the collection's settings (user agent, 20 pooled connections, the retries of O(aws_max_attempts) and O(aws_retry_mode)).
+    description: 'botocore client configuration, as in amazon.aws: keyword arguments of C(botocore.config.Config), for example
+      C(connect_timeout), C(read_timeout), C(proxies), C(max_pool_connections) or C(retries) (C({mode: adaptive, total_max_attempts:
+      5})). Merged over the collection''s settings (user agent, 20 pooled connections, the retries of O(aws_max_attempts)
+      and O(aws_retry_mode)).'
     type: dict
   aws_max_attempts:
-    description:
-      - Total attempts per AWS API call; throttling (C(ThrottlingException)) and transient errors are retried with jittered
-        exponential backoff by botocore.
-      - A shortcut for C(retries.total_max_attempts) of O(aws_config); setting both to different numbers is an error.
-      - If neither is set, boto3's chain applies (E(AWS_MAX_ATTEMPTS), C(max_attempts) in the profile), else C(10).
+    description: Total attempts per AWS API call; throttling (C(ThrottlingException)) and transient errors are retried with
+      jittered exponential backoff by botocore. A shortcut for C(retries.total_max_attempts) of O(aws_config); setting both
+      to different numbers is an error. If neither is set, boto3's chain applies (E(AWS_MAX_ATTEMPTS), C(max_attempts) in
+      the profile), else C(10).
     type: int
   aws_retry_mode:
-    description:
-      - botocore retry mode. C(adaptive) also rate-limits the client itself after throttling.
-      - A shortcut for C(retries.mode) of O(aws_config); setting both differently is an error.
-      - If neither is set, boto3's chain applies (E(AWS_RETRY_MODE), C(retry_mode) in the profile), else C(standard).
+    description: botocore retry mode. C(adaptive) also rate-limits the client itself after throttling. A shortcut for C(retries.mode)
+      of O(aws_config); setting both differently is an error. If neither is set, boto3's chain applies (E(AWS_RETRY_MODE),
+      C(retry_mode) in the profile), else C(standard).
     type: str
     choices:
       - standard

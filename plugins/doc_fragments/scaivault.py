@@ -96,8 +96,7 @@ notes:
     PLUGINS = r"""
 options:
   url:
-    description:
-      - Base URL of the ScaiVault service.
+    description: Base URL of the ScaiVault service.
     type: str
     env:
       - name: SCAIVAULT_URL
@@ -107,8 +106,7 @@ options:
     vars:
       - name: ansible_scaivault_url
   token:
-    description:
-      - A ScaiVault bearer token. Ignored when O(client_id) and O(client_secret) are set.
+    description: A ScaiVault bearer token. Ignored when O(client_id) and O(client_secret) are set.
     type: str
     env:
       - name: SCAIVAULT_TOKEN
@@ -118,8 +116,7 @@ options:
     vars:
       - name: ansible_scaivault_token
   client_id:
-    description:
-      - Service-account client id for client-credentials tokens (renewed before expiry).
+    description: Service-account client id for client-credentials tokens (renewed before expiry).
     type: str
     env:
       - name: SCAIVAULT_CLIENT_ID
@@ -129,8 +126,7 @@ options:
     vars:
       - name: ansible_scaivault_client_id
   client_secret:
-    description:
-      - Service-account client secret.
+    description: Service-account client secret.
     type: str
     env:
       - name: SCAIVAULT_CLIENT_SECRET
@@ -140,8 +136,7 @@ options:
     vars:
       - name: ansible_scaivault_client_secret
   token_url:
-    description:
-      - The ScaiKey token endpoint; default C(https://scaikey.scailabs.ai/oauth/token).
+    description: The ScaiKey token endpoint; default C(https://scaikey.scailabs.ai/oauth/token).
     type: str
     env:
       - name: SCAIVAULT_TOKEN_URL
@@ -151,13 +146,11 @@ options:
     vars:
       - name: ansible_scaivault_token_url
   scopes:
-    description:
-      - Scopes requested for client-credentials tokens.
+    description: Scopes requested for client-credentials tokens.
     type: list
     elements: str
   tenant_id:
-    description:
-      - Tenant to act in (C(X-Tenant-ID)).
+    description: Tenant to act in (C(X-Tenant-ID)).
     type: str
     env:
       - name: SCAIVAULT_TENANT_ID
@@ -167,8 +160,7 @@ options:
     vars:
       - name: ansible_scaivault_tenant_id
   validate_certs:
-    description:
-      - Verify the server's TLS certificate.
+    description: Verify the server's TLS certificate.
     type: bool
     default: true
     env:
@@ -179,8 +171,7 @@ options:
     vars:
       - name: ansible_scaivault_validate_certs
   ca_path:
-    description:
-      - CA bundle (PEM) used to verify the server's certificate.
+    description: CA bundle (PEM) used to verify the server's certificate.
     type: path
     env:
       - name: SCAIVAULT_CA_PATH
@@ -190,8 +181,7 @@ options:
     vars:
       - name: ansible_scaivault_ca_path
   allow_insecure_http:
-    description:
-      - Accept plain C(http://) for a non-loopback O(url) or O(token_url) (warned).
+    description: Accept plain C(http://) for a non-loopback O(url) or O(token_url) (warned).
     type: bool
     default: false
     env:
@@ -202,8 +192,7 @@ options:
     vars:
       - name: ansible_scaivault_allow_insecure_http
   timeout:
-    description:
-      - Seconds to wait for each HTTP request.
+    description: Seconds to wait for each HTTP request.
     type: float
     default: 30.0
     env:
@@ -214,8 +203,7 @@ options:
     vars:
       - name: ansible_scaivault_timeout
   retries:
-    description:
-      - Retries on C(429), C(503) and connection failures (reads also on C(500), C(502), C(504)).
+    description: Retries on C(429), C(503) and connection failures (reads also on C(500), C(502), C(504)).
     type: int
     default: 5
     env:

@@ -229,7 +229,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 changed:
-  description: Always false; the module only reads.
+  description: Always false; reports and the patch file are output, not a change of state.
   returned: always
   type: bool
   sample: false
@@ -245,11 +245,11 @@ secrets:
   elements: dict
   contains:
     name:
-      description: ASM secret name.
+      description: The name of the migrated ASM secret.
       type: str
       sample: prod/billing/stripe
     arn:
-      description: ASM ARN.
+      description: Its ARN.
       type: str
       sample: arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/billing/stripe-AbCdEf
     region:

@@ -295,8 +295,10 @@ def defaults(group):
 
 def _doc(opt, plugin, ini_section=None, var_prefix=None):
     doc = {}
-    if plugin and opt.plugin_description:
-        doc["description"] = [opt.plugin_description]
+    if plugin:
+        # Plugins get one line (their short text, or the module text joined): the config manager shows it
+        # beside env/ini/vars, and the two flavours of a fragment do not repeat each other line by line.
+        doc["description"] = opt.plugin_description or " ".join(opt.description)
     else:
         doc["description"] = list(opt.description)
         if opt.env and not plugin:
