@@ -63,14 +63,15 @@ options:
         lookups with it.
       - A string for a single path; for several terms a list (one entry per term, in order, null for none) or a
         dictionary (ScaiVault path -> ASM secret).
-      - 'The value is read with C(GetSecretValue) (C(AWSCURRENT)) and encoded exactly as
+      - 'The values are read with one C(BatchGetSecretValue) per region and 20 secrets (C(AWSCURRENT); one
+        C(GetSecretValue) per secret where the batch call is denied) and encoded exactly as
         M(scailabs.scaivault.asm_migrate) encodes it (a JSON object as is, other text as C({"value": ...}), binary as
         C({"value_base64": ...})), so O(field) and the templates work the same with either source.'
       - Each path served from ASM warns once (path, ASM secret and the ScaiVault error; never a value). A path that
         ScaiVault has is never read from ASM.
       - AWS connection settings come from the options below (O(region) defaults to the region of an ARN) and boto3's
         own chain (E(AWS_PROFILE), E(AWS_REGION), ...). Needs C(boto3) on the controller and
-        C(secretsmanager:GetSecretValue).
+        C(secretsmanager:BatchGetSecretValue) with C(secretsmanager:GetSecretValue).
       - Cannot be combined with O(version) (ASM versions are not ScaiVault versions).
     type: raw
   asm_fallback_enabled:
@@ -394,28 +395,41 @@ class LookupModule(LookupBase):
         if not HAS_BOTO3:
             raise AnsibleLookupError("%s: asm_fallback needs the boto3 Python library on the controller "
                                      "(pip install boto3)" % PLUGIN)
-        clients = {}
+        clients, by_region, groups = {}, {}, {}
         for path, asm_id in wanted:
-            asm = self._asm_client(clients, asm_id)
-            problem = unread[path]
+            # A name (boto3's region) and an ARN of the same region share one client, so one batch.
+            client = self._asm_client(clients, asm_id)
+            asm = by_region.setdefault(client.region, client)
+            groups.setdefault(asm, []).append((path, asm_id))
+        for asm, group in groups.items():
+            # One BatchGetSecretValue per 20 ids and region (GetSecretValue per id where it is denied).
             try:
-                value = asm.get_value(asm_id)
+                values, errors = asm.batch_get_values(list(dict.fromkeys(asm_id for _path, asm_id in group)))
             except AsmError as exc:
-                if exc.not_found or exc.access_denied:
-                    # Neither place has it for us: on_missing / on_denied decide, naming both.
-                    reason = "missing" if exc.not_found else "denied"
-                    unread[path] = Problem(reason, problem.code, "%s; its ASM fallback %s: %s" % (
-                        problem.message, asm_id, exc.describe()), problem.error)
-                    continue
-                raise AnsibleLookupError("%s: %s: ScaiVault answered %s, and the ASM fallback %s failed: %s"
-                                         % (PLUGIN, path, problem.code, asm_id, exc.describe()))
-            try:
-                found[path] = encode_asm_value(value.get("SecretString"), value.get("SecretBinary")).data
-            except EncodingError as exc:
-                raise AnsibleLookupError("%s: %s: the value of the ASM fallback %s cannot be encoded: %s"
-                                         % (PLUGIN, path, asm_id, exc))
-            self._warn_fallback(path, asm_id, asm.region, problem)
+                raise AnsibleLookupError("%s: %s: the ASM fallback read failed: %s" % (
+                    PLUGIN, ", ".join(path for path, _asm_id in group), exc.describe()))
+            for path, asm_id in group:
+                self._take_fallback(found, unread, path, asm_id, values.get(asm_id), errors.get(asm_id), asm.region)
         return sum(client.calls_snapshot()["total"] for client in clients.values())
+
+    def _take_fallback(self, found, unread, path, asm_id, value, error, region):
+        """Settle one path from its ASM fallback's answer: found, or a problem naming both places."""
+        problem = unread[path]
+        if error is not None:
+            if error.not_found or error.access_denied:
+                # Neither place has it for us: on_missing / on_denied decide, naming both.
+                reason = "missing" if error.not_found else "denied"
+                unread[path] = Problem(reason, problem.code, "%s; its ASM fallback %s: %s" % (
+                    problem.message, asm_id, error.describe()), problem.error)
+                return
+            raise AnsibleLookupError("%s: %s: ScaiVault answered %s, and the ASM fallback %s failed: %s"
+                                     % (PLUGIN, path, problem.code, asm_id, error.describe()))
+        try:
+            found[path] = encode_asm_value(value.get("SecretString"), value.get("SecretBinary")).data
+        except EncodingError as exc:
+            raise AnsibleLookupError("%s: %s: the value of the ASM fallback %s cannot be encoded: %s"
+                                     % (PLUGIN, path, asm_id, exc))
+        self._warn_fallback(path, asm_id, region, problem)
 
     def _asm_client(self, clients, asm_id):
         """One ASM client per region: the region option, else the ARN's region, else boto3's chain."""

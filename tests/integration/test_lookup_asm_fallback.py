@@ -80,7 +80,7 @@ def test_missing_path_is_read_from_asm_encoded_as_asm_migrate_encodes_it_with_on
     assert lookup(MISSING, asm_fallback="prod/fb/json") == [JSON_VALUE]
     assert lookup(MISSING, asm_fallback="prod/fb/text", field="value") == [TEXT_VALUE]
     assert lookup(MISSING, asm_fallback="prod/fb/binary") == [{"value_base64": base64.b64encode(BINARY_VALUE).decode()}]
-    assert asm_calls(estate) == {"GetSecretValue": 9}
+    assert asm_calls(estate) == {"BatchGetSecretValue": 9}
     # One warning for the path, whatever the number of reads; it names both places, never a value.
     assert len(warnings) == 1 and MISSING in warnings[0] and "prod/fb/json" in warnings[0]
     assert "missing (secret_not_found)" in warnings[0] and "SCAIVAULT_ASM_FALLBACK=off" in warnings[0]
@@ -102,7 +102,7 @@ def test_central_switch_off_turns_the_missing_path_into_an_error(estate, lookup,
     with pytest.raises(AnsibleLookupError, match="on_missing=warn"):
         lookup(MISSING, asm_fallback="prod/fb/json")
     assert lookup(MISSING, asm_fallback="prod/fb/json", asm_fallback_enabled=True) == [JSON_VALUE]  # a keyword wins
-    assert asm_calls(estate) == {"GetSecretValue": 1} and len(warnings) == 1
+    assert asm_calls(estate) == {"BatchGetSecretValue": 1} and len(warnings) == 1
 
 
 def test_denied_and_unreachable_scaivault_fall_back_too(estate, lookup, warnings):
@@ -124,7 +124,7 @@ def test_batch_terms_arn_fallbacks_and_both_places_missing(estate, lookup, warni
     got = lookup(MIGRATED["prod/fb/json"], MISSING, "environments/not-yet/text",
                  asm_fallback=[None, "prod/fb/json", estate["arns"]["prod/fb/text"]])
     assert got == [JSON_VALUE, JSON_VALUE, {"value": TEXT_VALUE}]
-    assert asm_calls(estate) == {"GetSecretValue": 2} and len(warnings) == 2
+    assert asm_calls(estate) == {"BatchGetSecretValue": 1} and len(warnings) == 2
     west = asm_client_factory("eu-west-1").create_secret(Name="prod/fb/eu", SecretString="eu-fallback-canary-0042")
     assert lookup(MISSING, asm_fallback=west["ARN"], field="value") == ["eu-fallback-canary-0042"]  # region from the ARN
     assert "eu-west-1" in estate["servers"].asm_calls()["by_region"]
