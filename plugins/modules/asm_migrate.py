@@ -292,7 +292,6 @@ EXAMPLES = r"""
       - match: "prod/**"
         path: "environments/production/**"
     naming_policy: normalize
-  ignore_errors: true
 """
 
 RETURN = r"""

@@ -23,6 +23,7 @@ boto3 Secrets Manager client factory for moto.
 from __future__ import annotations
 
 import ast
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -113,6 +114,73 @@ def _seed_asm_and_migrate_billing(ctx: ExampleContext) -> None:
     res.assert_ok()
 
 
+# asm_migrate's source=federation example reads through a backend federating us-east-1 prod/** at external/aws/**,
+# set up the way the scaivault_federation examples do it.
+FEDERATE_US_EAST_1 = [
+    {"name": "The ASM reader credentials", "no_log": True, "scailabs.scaivault.scaivault_secret": {
+        "path": "infra/aws/sm-reader", "secret_type": "json",
+        "data": {"access_key_id": "{{ lookup('ansible.builtin.env', 'AWS_ACCESS_KEY_ID') }}",
+                 "secret_access_key": "{{ lookup('ansible.builtin.env', 'AWS_SECRET_ACCESS_KEY') }}"}}},
+    {"name": "Federate us-east-1 prod/** at external/aws/**", "scailabs.scaivault.scaivault_federation": {
+        "name": "aws-us-east-1", "type": "aws-secrets-manager",
+        "config": {"region": "us-east-1", "credentials_path": "infra/aws/sm-reader"},
+        "path_mapping": {"external/aws/**": "prod/**"}, "mode": "sync", "sync_interval": "15m", "sync_now": True, "wait": True,
+        "wait_timeout": 120}},
+]
+
+
+def _migrate_check(ctx: ExampleContext, res: PlaybookResult) -> None:
+    """Every migratable prod/ secret of us-east-1 is in ScaiVault with the current ASM value, provenance recorded."""
+    migration = res.registered["migration"]
+    written = [item for item in migration["secrets"] if item["action"] in ("create", "update", "unchanged")]
+    assert written, "the first example migrated nothing"
+    asm = ctx.asm_client_factory("us-east-1")
+    assert sorted(item["name"] for item in written) == sorted(CLEAN_ESTATE)
+    for item in written:
+        stored = ctx.vault.get(item["path"])
+        value = CLEAN_ESTATE[item["name"]]
+        assert stored["data"] == (value if isinstance(value, dict) else {"value": value}), item["path"]
+        current = asm.describe_secret(SecretId=item["name"])
+        assert stored["metadata"]["source"]["arn"] == current["ARN"], item["path"]
+        # Unchanged ASM values: one version each, plus one for the billing secrets whose tags and metadata the
+        # wave-1 example changes (versions_for_metadata); the batches and source=federation add none.
+        billing = item["name"].startswith("prod/billing/")
+        assert ctx.vault.version(item["path"]) == (2 if billing else 1), item["path"]
+        assert (stored["metadata"].get("migration_wave") == "1") == billing, item["path"]
+
+
+# The mix of asm_seed holds collisions and invalid names on purpose; the examples that migrate all of prod/ meet a
+# clean estate, as a user following them would.
+CLEAN_ESTATE = {"prod/billing/stripe": {"secret_key": "sk_live_example_clean_1"},
+                "prod/billing/db": {"username": "billing", "password": "example-clean-password-2"},
+                "prod/orders/api-token": "example-clean-token-3",
+                "prod/legacy/old-token": "example-clean-legacy-4"}
+
+
+def _seed_clean_estate(ctx: ExampleContext) -> None:
+    asm = ctx.asm_client_factory("us-east-1")
+    for name, value in CLEAN_ESTATE.items():
+        asm.create_secret(Name=name, SecretString=value if isinstance(value, str) else json.dumps(value))
+
+
+def _cleanup_setup(ctx: ExampleContext) -> None:
+    """The clean estate with prod/ migrated, so the guards of the cleanup examples have targets to check."""
+    _seed_clean_estate(ctx)
+    run_playbook([{"hosts": "localhost", "gather_facts": False, "tasks": [{"scailabs.scaivault.asm_migrate": {
+        "region": "us-east-1", "prefixes": ["prod/"],
+        "mapping": [{"match": "prod/**", "path": "environments/production/**"}]}}]}], env=ctx.servers.env).assert_ok()
+
+
+def _cleanup_check(ctx: ExampleContext, res: PlaybookResult) -> None:
+    """The plan ran every guard in check mode; the scheduled deletion was restored: the secret is live in ASM."""
+    plan = res.registered["cleanup_plan"]
+    assert plan["secrets"] and all(item.get("status") for item in plan["secrets"])
+    described = ctx.asm_client_factory("us-east-1").describe_secret(SecretId="prod/legacy/old-token")
+    assert "DeletedDate" not in described, "the rollback example left prod/legacy/old-token scheduled for deletion"
+    assert ctx.asm_client_factory("us-east-1").get_secret_value(SecretId="prod/legacy/old-token")["SecretString"] == \
+        CLEAN_ESTATE["prod/legacy/old-token"]
+
+
 HOOKS = {
     "scaivault_secret": ExampleHook(
         setup=_secret_setup,
@@ -123,6 +191,8 @@ HOOKS = {
     "lookup/secret": ExampleHook(setup=_seed_billing),
     "asm_rotation": ExampleHook(setup=_seed_asm_mix),
     "asm_inventory": ExampleHook(setup=_seed_asm_mix),
+    "asm_migrate": ExampleHook(setup=_seed_clean_estate, pre_tasks=FEDERATE_US_EAST_1, check=_migrate_check),
+    "asm_cleanup": ExampleHook(setup=_cleanup_setup, check=_cleanup_check),
     "asm_reference_scan": ExampleHook(setup=_seed_asm_and_migrate_billing, pre_tasks=CONSUMER_TREE_TASKS),
 }
 

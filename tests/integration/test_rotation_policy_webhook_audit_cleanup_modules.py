@@ -300,6 +300,14 @@ def test_audit_info_counts_other_readers_and_excludes_the_caller(run, scaivault_
     paged = ok(run(AUDIT, {"path_prefix": "external/aws/", "since": "1h", "page_size": 1, "exclude_identities": []}))
     assert paged["total_reads"] == 4
 
+    # actions: the batch metadata call is audited as 'list'; counting it too finds the stripe-eu neighbour's row.
+    listed = ok(run(AUDIT, {"path": "external/aws/billing/stripe-eu", "since": "1h", "actions": ["read", "list"],
+                            "exclude_identities": []}))
+    assert listed["total_reads"] == 1 and listed["readers"] == ["user:dev@scaivault.local"]
+    only_list = ok(run(AUDIT, {"path_prefix": "external/aws/", "since": "1h", "actions": ["list"],
+                               "exclude_identities": []}))
+    assert only_list["total_reads"] == 1
+
     future = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     later = ok(run(AUDIT, {"path": "external/aws/billing/stripe", "since": future, "until": "2099-01-01T00:00:00Z"}))
     assert later["total_reads"] == 0
