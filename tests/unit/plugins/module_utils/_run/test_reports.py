@@ -111,3 +111,78 @@ def test_module_reports_write_only_given_formats_and_report_unchanged_files(tmp_
     again = reports.module_reports(paths, {"a": 1}, "# t\n", check_mode=False)
     assert again["json"]["changed"] is False
     assert os.listdir(str(tmp_path)) == ["r.json"]
+
+
+def test_json_layout_sets_and_refusals_are_exact():
+    assert reports.render_json({"b": {2, 1}, "a": frozenset(["z", "y"])}) == (
+        '{\n  "a": [\n    "y",\n    "z"\n  ],\n  "b": [\n    1,\n    2\n  ]\n}\n')
+    with pytest.raises(TypeError, match="^refusing to put raw bytes in a report$"):
+        reports.render_json([b"raw"])
+    with pytest.raises(TypeError, match="^complex is not JSON serializable$"):
+        reports.render_json({"n": 1j})
+
+
+def test_markdown_cells_booleans_and_width_errors_are_exact():
+    assert [reports.markdown_escape(value) for value in (False, True, 0, "a\\b")] == ["no", "yes", "0", "a\\\\b"]
+    with pytest.raises(ValueError, match="^a table row has 1 cells for 2 headers$"):
+        reports.markdown_table(["a", "b"], [["only"]])
+
+
+@pytest.mark.parametrize("text, mode", [("0", 0), ("000", 0), ("0777", 0o777), ("640", 0o640), ("1", 1)])
+def test_parse_mode_takes_every_octal_mode_from_0_to_0777(text, mode):
+    assert reports.parse_mode(text) == mode
+
+
+@pytest.mark.parametrize("text", ["1000", "0o1000", "-1", "-2", "8", "rw-------", ""])
+def test_parse_mode_refuses_what_chmod_would_not_take_naming_the_option(text):
+    with pytest.raises(reports.PlanError) as err:
+        reports.parse_mode(text, option="evidence_mode")
+    assert str(err.value) == "evidence_mode %r is not a file mode: give octal digits such as '0600' or '0640'" % text
+
+
+def test_an_unchanged_file_has_exactly_its_mode_corrected(tmp_path):
+    path = tmp_path / "r.json"
+    assert reports.write_text_atomic(str(path), "x\n", 0o640) is True
+    os.chmod(str(path), 0o4640)  # a stray setuid bit: the mode compared is all 12 permission bits
+    assert reports.write_text_atomic(str(path), "x\n", 0o640) is False
+    assert os.stat(str(path)).st_mode & 0o7777 == 0o640
+
+
+def test_the_temporary_file_is_a_hidden_sibling_and_gone_afterwards(tmp_path, monkeypatch):
+    made = []
+    real_mkstemp = reports.tempfile.mkstemp
+
+    def spy(*args, **kwargs):
+        made.append(kwargs)
+        return real_mkstemp(*args, **kwargs)
+
+    monkeypatch.setattr(reports.tempfile, "mkstemp", spy)
+    reports.write_text_atomic(str(tmp_path / "sub" / "r.md"), "text\n")
+    assert made == [{"prefix": ".r.md.", "suffix": ".tmp", "dir": str(tmp_path / "sub")}]
+    assert sorted(os.listdir(str(tmp_path / "sub"))) == ["r.md"]
+
+
+def test_a_failed_rename_removes_the_temporary_file_and_names_the_report(tmp_path, monkeypatch):
+    def refuse(_src, _dst):
+        raise OSError(13, "Permission denied")
+
+    monkeypatch.setattr(reports.os, "replace", refuse)
+    target = tmp_path / "r.json"
+    with pytest.raises(reports.ReportError) as err:
+        reports.write_text_atomic(str(target), "{}\n")
+    assert str(err.value) == ("cannot write report %s: [Errno 13] Permission denied; check that the directory is "
+                              "writable" % target)
+    assert os.listdir(str(tmp_path)) == []
+
+
+def test_empty_path_and_markdown_without_text_are_refused_with_their_fix(tmp_path):
+    with pytest.raises(reports.ReportError, match="^a report path is empty; give a file name$"):
+        reports.write_text_atomic("", "x")
+    with pytest.raises(ValueError, match="^a Markdown report path was given without Markdown text$"):
+        reports.write_reports(markdown_path=str(tmp_path / "r.md"))
+
+
+def test_write_reports_passes_the_mode_to_both_formats(tmp_path):
+    reports.write_reports(str(tmp_path / "r.json"), str(tmp_path / "r.md"), {"a": 1}, "# r", mode=0o644)
+    assert [os.stat(str(tmp_path / name)).st_mode & 0o777 for name in ("r.json", "r.md")] == [0o644, 0o644]
+    assert (tmp_path / "r.md").read_text() == "# r\n"
