@@ -353,8 +353,9 @@ _PY_CALL_RE = re.compile(r"\b(?P<method>batch_get_secret_value|get_secret_value)
 _TF_BLOCK_RE = re.compile(r"^[ \t]*(?P<block>data|resource)[ \t]+\"(?P<type>aws_secretsmanager_[a-z_]+)\"[ \t]+"
                           r"\"[^\"\n]*\"[ \t]*\{", re.MULTILINE)
 _CLI_OPTION_RE = re.compile(r"--secret-id(?P<list>-list)?\b")
-_YAML_KEY_RE = re.compile(r"^(?P<indent>[ \t]*)(?P<dash>-[ \t]+)?(?P<key>[A-Za-z0-9_.\-/]+)[ \t]*:(?:[ \t]|$)")
-_K8S_KIND_RE = re.compile(r"^kind:[ \t]*['\"]?(?:Cluster)?ExternalSecret['\"]?[ \t]*$", re.MULTILINE)
+# A key ends with ':' and a blank, the end of the line, or the \r of a CRLF line end.
+_YAML_KEY_RE = re.compile(r"^(?P<indent>[ \t]*)(?P<dash>-[ \t]+)?(?P<key>[A-Za-z0-9_.\-/]+)[ \t]*:(?:[ \t\r]|$)")
+_K8S_KIND_RE = re.compile(r"^kind:[ \t]*['\"]?(?:Cluster)?ExternalSecret['\"]?[ \t\r]*$", re.MULTILINE)
 SECRETSMANAGER_TASK_MODULES = ("community.aws.secretsmanager_secret", "amazon.aws.secretsmanager_secret",
                                "secretsmanager_secret", "community.aws.aws_secret", "aws_secret")
 

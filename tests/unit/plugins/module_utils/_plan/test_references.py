@@ -340,3 +340,77 @@ def test_cutover_reasons_say_why():
 def test_where_referenced_lists_the_first_hits():
     hits = [{"file": "f%d.yml" % index, "line": index, "kind": "plain"} for index in range(7)]
     assert refs.where_referenced(hits, limit=2) == "f0.yml:0 (plain), f1.yml:1 (plain) and 5 more"
+
+
+# -- task edits, word for word -----------------------------------------------------------------------------------
+def task_patch(body, module="community.aws.secretsmanager_secret", eol="\n"):
+    """The patch of a play with one task of ``module`` whose argument lines are ``body`` (already indented)."""
+    text = "- hosts: localhost\n  tasks:\n    - name: Write\n      %s:\n%s" % (module, body)
+    text = text.replace("\n", eol)
+    cat = catalog(formats=FORMATS)
+    found = refs.scan_text(text, cat, "yaml")
+    new_text, outcome = refs.suggest_patch(text, found, cat, "yaml")
+    return new_text, sorted(outcome.values(), key=repr)
+
+
+HEAD = "- hosts: localhost\n  tasks:\n    - name: Write\n      scailabs.scaivault.scaivault_secret:\n"
+
+
+def test_task_edit_json_secret_nested_block_gets_secret_type_and_keeps_the_lines_after():
+    new_text, outcome = task_patch("        name: prod/billing/db\n        json_secret:\n          user: app\n"
+                                   "          # a comment inside the block\n\n          port: 5432\n"
+                                   "        overwrite: yes\n    - name: Next\n      ansible.builtin.debug:\n")
+    assert new_text == HEAD + ("        path: environments/production/billing/db\n        data:\n          user: app\n"
+                               "          # a comment inside the block\n\n          port: 5432\n"
+                               "        secret_type: json\n    - name: Next\n      ansible.builtin.debug:\n")
+    assert outcome == [("suggested", None)]
+
+
+def test_task_edit_keeps_crlf_line_ends_and_the_indent_step_of_the_file():
+    new_text, _outcome = task_patch("          name: prod/billing/stripe-old\n          secret: \"{{ v }}\"\n"
+                                    "          description: Old key\n          overwrite: off\n", eol="\r\n")
+    assert new_text == (HEAD.replace("\n", "\r\n") + "          path: environments/production/billing/stripe-old\r\n"
+                        "          data:\r\n              value: \"{{ v }}\"\r\n"
+                        "          metadata:\r\n              description: Old key\r\n"
+                        "          overwrite: never\r\n")
+
+
+def test_task_edit_drops_connection_keys_and_quoted_string_type_and_trailing_blank_lines():
+    new_text, _outcome = task_patch("        name: prod/billing/stripe-old\n        secret_type: 'string'\n"
+                                    "        secret: plain\n        region: us-east-1\n        profile: prod\n\n\n")
+    assert new_text == HEAD + ("        path: environments/production/billing/stripe-old\n        data:\n"
+                               "          value: plain\n\n\n")
+
+
+@pytest.mark.parametrize("body, reason", [
+    ("        name: prod/billing/stripe-old\n        secret_type: binary\n        secret_binary: x\n",
+     "secret_type binary: a binary secret is written as data.value_base64 by hand"),
+    ("        name: prod/billing/stripe-old\n        secret: |\n          two\n          lines\n",
+     "the secret: value spans several lines; move it under data.value by hand"),
+    ("        name: prod/billing/stripe-old\n        secret:\n",
+     "the secret: value spans several lines; move it under data.value by hand"),
+    ("        name: prod/billing/stripe-old\n        description: >\n          folded\n",
+     "the description spans several lines"),
+    ("        name: prod/billing/stripe-old\n        overwrite: maybe\n        kms_key_id: k\n",
+     "option(s) kms_key_id, overwrite have no scaivault_secret counterpart"),
+    ("        name: prod/billing/stripe-old\n        tags: {a: b}\n        tags: {c: d}\n",
+     "option(s) tags have no scaivault_secret counterpart"),
+])
+def test_task_edit_refusals_name_the_reason(body, reason):
+    new_text, outcome = task_patch(body)
+    assert new_text is None and outcome == [("manual", reason)]
+
+
+def test_task_edit_refuses_a_module_line_that_carries_a_value():
+    new_text, outcome = task_patch("        name: prod/billing/db\n        state: absent\n",
+                                   module="community.aws.secretsmanager_secret: &defaults")
+    assert new_text is None
+    assert outcome == [("manual", "the task's arguments are written inline (key=value); move it by hand")]
+
+
+def test_crlf_files_are_read_like_lf_files():
+    external = ("apiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\nspec:\n  data:\n    - remoteRef:\n"
+                "        key: prod/billing/db\n")
+    for text in (external, "- name: W\n  community.aws.secretsmanager_secret:\n    name: prod/billing/db\n"):
+        assert hits_of(text.replace("\n", "\r\n"), "yaml") == hits_of(text, "yaml")
+        assert hits_of(text, "yaml")[0][2] in ("external_secret", "ansible_task")
