@@ -569,20 +569,34 @@ class TextContext:
         return None
 
 
+# What Ansible takes as true for a boolean option (ansible.module_utils.parsing.convert_bool), quoted or not:
+# nested='yes' turns the option on as nested=true does.
+_TRUE_WORDS = ("y", "yes", "on", "1", "true", "t")
+
+
+def _is_true(value):
+    return value.strip().strip("'\"").strip().lower() in _TRUE_WORDS
+
+
+def _nested_on(args):
+    """Whether a lookup's keyword arguments (strings as written) turn nested on."""
+    return any(_keyword(arg)[0] == "nested" and _is_true(_keyword(arg)[1]) for arg in args)
+
+
 def _nested_terms(context, catalog, matches):
     """Matches of 'NAME.KEY' terms of amazon.aws lookups with nested=true (one key of a JSON secret)."""
     taken = set(match.start for match in matches)
     found = []
     for call in context.lookups:
         args = _split_args(context.text[call["paren"] + 1:call["end"] - 1])
-        if not any(_keyword(arg)[0] == "nested" and _keyword(arg)[1].strip().lower() in ("true", "yes", "1")
-                   for arg in args[1:]):
+        if not _nested_on(args[1:]):
             continue
         for arg in args[1:]:
             literal = _STRING_LITERAL_RE.match(arg)
             if not literal or "." not in literal.group("value"):
                 continue
-            name = literal.group("value").rsplit(".", 1)[0]
+            # amazon.aws reads the secret named before the FIRST dot; the rest is the key path (key1.key2).
+            name = literal.group("value").split(".", 1)[0]
             start = context.text.find(arg, call["paren"]) + 1
             if start in taken:
                 continue
@@ -690,12 +704,14 @@ def lookup_edit(text, call, hits, catalog, fallback=True):
     if not literal:
         return None, "the term is not a plain string literal (a variable or an expression)"
     term = literal.group("value")
-    nested = any(name == "nested" and value.strip().lower() in ("true", "yes", "1") for name, value in kwargs)
     key = None
+    if _nested_on(args[1:]) and "." in term:
+        # As amazon.aws reads it: the secret before the first dot, the key path after it.
+        term, key = term.split(".", 1)
+        if "." in key:
+            return None, ("the nested key path %s goes below the top level of the secret; the ScaiVault lookup's "
+                          "field= takes one top-level key, so index the result by hand" % key)
     entry = _single_entry(term, hits, catalog)
-    if entry is None and nested and "." in term:
-        base, key = term.rsplit(".", 1)
-        entry = _single_entry(base, hits, catalog)
     if entry is None:
         return None, "the term %r does not resolve to exactly one migrated secret" % term
     if not entry.path:
@@ -718,8 +734,7 @@ def lookup_edit(text, call, hits, catalog, fallback=True):
         elif name not in _LOOKUP_DROPPED_KWARGS:
             return None, "option %s= of %s has no ScaiVault counterpart" % (name, call["plugin"])
     if fallback:
-        fallback_id = term if key is None else term[:-(len(key) + 1)]
-        parts.append("asm_fallback=%s%s%s" % (quote, fallback_id, quote))
+        parts.append("asm_fallback=%s%s%s" % (quote, term, quote))
         parts.extend(aws)
     replacement = "%s(%s)" % (call["call"], ", ".join(parts))
     if to_json:

@@ -190,7 +190,11 @@ def test_file_types():
     ("deploy/*.yml", "x/deploy/a.yml", False), ("deploy/*.yml", "deploy/x/a.yml", False),
     ("docs/**/*.md", "docs/a/b/c.md", True), ("docs/**/*.md", "docs/c.md", True), ("node_modules", "a/node_modules/x.js", True),
     ("file?.txt", "file1.txt", True), ("file?.txt", "file/.txt", False), ("[ab].py", "b.py", True), ("[!ab].py", "b.py", False),
-    ("**/vendor", "x/y/vendor/z.go", True)])
+    ("**/vendor", "x/y/vendor/z.go", True),
+    # classes: two in one segment, a ']' first in the class, negation with '!' or '^', an unclosed '[' as itself
+    ("x[ab]y[cd].txt", "xbyc.txt", True), ("x[ab]y[cd].txt", "xbyb.txt", False), ("[]a]x", "]x", True),
+    ("[]a]x", "ax", True), ("[]a]x", "bx", False), ("[^ab]c", "cc", True), ("[^ab]c", "ac", False),
+    ("[!ab]c", "^c", True), ("[a", "[a", True), ("[a", "a", False)])
 def test_globs(pattern, path, expected):
     assert refs.Globs(include=[pattern]).included(path, "/r/" + path) is expected
 
@@ -414,3 +418,59 @@ def test_crlf_files_are_read_like_lf_files():
     for text in (external, "- name: W\n  community.aws.secretsmanager_secret:\n    name: prod/billing/db\n"):
         assert hits_of(text.replace("\n", "\r\n"), "yaml") == hits_of(text, "yaml")
         assert hits_of(text, "yaml")[0][2] in ("external_secret", "ansible_task")
+
+
+def lookup_patch(expression, cat=None):
+    text = "x: \"{{ %s }}\"\n" % expression
+    cat = cat or catalog(formats=FORMATS)
+    found = refs.scan_text(text, cat, "yaml")
+    new_text, outcome = refs.suggest_patch(text, found, cat, "yaml")
+    return (new_text.split('"')[1] if new_text else None), sorted(set(outcome.values()))
+
+
+def test_lookup_edit_keeps_nested_brackets_in_one_argument():
+    new_text, _outcome = lookup_patch("lookup('amazon.aws.aws_secret', 'prod/billing/db', "
+                                      "region=pick(['us-east-1', 'eu-west-1'], {'a': (1, 2)}), on_missing='warn')")
+    assert new_text == ("{{ (lookup('scailabs.scaivault.secret', 'environments/production/billing/db', on_missing='warn', "
+                        "asm_fallback='prod/billing/db', region=pick(['us-east-1', 'eu-west-1'], {'a': (1, 2)})) "
+                        "| to_json) }}")
+
+
+@pytest.mark.parametrize("expression, reason", [
+    ("lookup('amazon.aws.aws_secret', 'prod/billing/db', 'prod/billing/stripe')",
+     "the lookup names 2 terms; one ScaiVault lookup per secret is suggested by hand"),
+    ("lookup('amazon.aws.aws_secret', 'prod/billing/stripe.api_key', 'prod/billing/db.password', nested=true)",
+     "the lookup names 2 terms; one ScaiVault lookup per secret is suggested by hand"),
+    ("lookup('amazon.aws.aws_secret', 'prod/billing/stripe.keys.live', nested=true)",
+     "the nested key path keys.live goes below the top level of the secret; the ScaiVault lookup's field= takes one "
+     "top-level key, so index the result by hand"),
+])
+def test_lookup_edit_refusals_word_for_word(expression, reason):
+    assert lookup_patch(expression) == (None, [("manual", reason)])
+
+
+def test_a_nested_term_names_the_secret_before_its_first_dot_as_amazon_aws_reads_it():
+    # amazon.aws: SecretId = term.split(".")[0]; a consumer of a key two levels down still reads the ASM secret.
+    assert hits_of("x: \"{{ lookup('amazon.aws.aws_secret', 'prod/billing/stripe.keys.live', nested=true) }}\"\n",
+                   "yaml") == [(1, STRIPE, "ansible_lookup", "name")]
+
+
+@pytest.mark.parametrize("nested", ["true", "'yes'", '"True"', "1", "on", " 'y' "])
+def test_nested_on_as_ansible_reads_a_boolean_finds_and_patches_the_key(nested):
+    new_text, outcome = lookup_patch("lookup('amazon.aws.aws_secret', 'prod/billing/stripe.api_key', nested=%s)" % nested)
+    assert new_text == ("{{ lookup('scailabs.scaivault.secret', 'environments/production/billing/stripe', "
+                        "field='api_key', asm_fallback='prod/billing/stripe') }}") and outcome == [("suggested", None)]
+
+
+@pytest.mark.parametrize("expression", [
+    "lookup('amazon.aws.aws_secret', 'prod/billing/stripe.api_key', nested=false)",
+    "lookup('amazon.aws.aws_secret', 'prod/billing/stripe.api_key', on_deleted='yes')",
+])
+def test_a_dotted_term_without_nested_names_no_migrated_secret(expression):
+    assert hits_of("x: \"{{ %s }}\"\n" % expression, "yaml") == []
+
+
+def test_lookup_edit_of_an_unmapped_secret():
+    unmapped = refs.Catalog([refs.catalog_entry(DB, region="us-east-1", value_format="json")])
+    assert lookup_patch("lookup('amazon.aws.aws_secret', 'prod/billing/db')", unmapped) == (
+        None, [("manual", "prod/billing/db has no ScaiVault path (not mapped)")])
