@@ -24,8 +24,9 @@ description:
   - "B(rotation): ASM rotation is still enabled on the secret (disable it first, rotation option A)."
   - "B(sync): a federation backend in C(sync) mode still maps the secret (rotation option B depends on ASM),
     unless O(allow_sync_backend=true)."
-  - "B(audit): ScaiVault's audit shows reads of the migrated path or of a federated path (C(external/aws/...))
-    by identities other than the migration's inside O(quiet_window)."
+  - "B(audit): ScaiVault's audit shows reads of a federated path of the secret (C(external/aws/...), a read of the
+    old ASM secret through ScaiVault) by identities other than the migration's inside O(quiet_window). Reads of the
+    new canonical path are what the cutover wants and never count."
   - "B(target): the ScaiVault target path is unknown (no O(mapping) rule or O(paths) entry), does not exist, or
     holds a value that differs from ASM's current value (compared structurally inside the module; values are
     never returned, reasons name keys at most). Turned off with O(require_target=false)."
@@ -500,11 +501,10 @@ def evaluate_guards(module, params, candidates, now, extra=None):
     for secret in candidates:
         secret.federations = federations_of(backends, secret.name, region)
 
-    # Audit: every migrated and federated path, one query per parent folder.
+    # Audit: the federated paths (reads of the old ASM secret through ScaiVault), one query per parent folder.
+    # Reads of the canonical path are consumers that moved: they never hold the deletion back.
     audit_paths = set()
     for secret in candidates:
-        if secret.target_path:
-            audit_paths.add(secret.target_path)
         audit_paths.update(fed["path"] for fed in secret.federations if fed["path"])
     start, end = window(params["quiet_window"], None, now=now, since_option="quiet_window")
     per_path = {}
@@ -536,7 +536,7 @@ def evaluate_guards(module, params, candidates, now, extra=None):
                    sync_reason(secret.federations, params["allow_sync_backend"])]
         if secret.references:
             reasons.append(references_reason(secret.references, secret.target_path))
-        paths = [secret.target_path] + [fed["path"] for fed in secret.federations]
+        paths = [fed["path"] for fed in secret.federations]
         reasons.append(audit_reason(per_path, [path for path in paths if path], params["quiet_window"]))
         for fed in secret.federations:
             if fed["problem"] and fed["mode"] == "sync" and not params["allow_sync_backend"]:

@@ -346,8 +346,15 @@ def estate(clean_servers, scaivault_http, asm_client_factory):
             data = dict(data, password="changed-v4lue-0009")
         put_secret(scaivault_http, target(name), data, secret_type=secret_type)
     put_secret(scaivault_http, target("prod/clean/bin"), {"value_base64": base64.b64encode(BINARY).decode()})
-    # A consumer still reading the migrated path; the migration's own reads are excluded.
-    read_as(scaivault_http, mint_token(scaivault_http, "sa:legacy-app", ["secrets:read"]), target("prod/read/app"))
+    # A consumer still reading the old ASM secret through a proxy backend (external/aws/read/app): the audit guard
+    # refuses. A consumer that moved to the canonical path does not hold the deletion back (runbook step 8); the
+    # migration's own reads are excluded.
+    proxy = scaivault_http.post("/v1/federation/backends", json={
+        "name": "aws-us-east-1-proxy", "type": "aws-secrets-manager", "config": {"region": REGION},
+        "path_mapping": {"external/aws/read/**": "prod/read/**"}, "mode": "proxy"})
+    assert proxy.status_code in CREATED, proxy.text
+    read_as(scaivault_http, mint_token(scaivault_http, "sa:legacy-app", ["secrets:read"]), "external/aws/read/app")
+    read_as(scaivault_http, mint_token(scaivault_http, "sa:moved-app", ["secrets:read"]), target("prod/clean/text"))
     scaivault_http.get("/v1/secrets/" + target("prod/clean/app"))
     # Option B: a sync backend that maps only prod/synced/**.
     backend = scaivault_http.post("/v1/federation/backends", json={
@@ -402,7 +409,7 @@ def test_cleanup_guards_refuse_per_secret_and_the_rest_is_scheduled(run, estate)
     reasons = dict((name, " ".join(entries[name]["reasons"])) for name in REFUSED)
     assert "ASM rotation is still enabled" in reasons["prod/rotated/db"]
     assert "aws-us-east-1-sync (external/aws/synced/db)" in reasons["prod/synced/db"]
-    assert "1 read(s) by sa:legacy-app (1)" in reasons["prod/read/app"]
+    assert "external/aws/read/app: 1 read(s) by sa:legacy-app (1)" in reasons["prod/read/app"]
     assert "environments/production/missing/app does not exist" in reasons["prod/missing/app"]
     assert "values differ for keys: password" in reasons["prod/different/app"]
     assert sorted(first["refused_secrets"]) == sorted(REFUSED) and first["failed_secrets"] == []
@@ -515,7 +522,9 @@ def test_no_value_or_signing_secret_at_vvvv(playbook, estate, receiver):
 
 def test_cleanup_stops_before_deleting_when_a_guard_cannot_run(run, estate, scaivault_http):
     token = mint_token(scaivault_http, "sa:no-audit", ["secrets:read", "federation:read"])
-    answer = run(CLEANUP, {"region": REGION, "names": ["prod/clean/app"], "mapping": MAPPING, "token": token})
+    # prod/read/app is served at a federated path, whose reads the audit guard must query.
+    answer = run(CLEANUP, {"region": REGION, "names": ["prod/clean/app", "prod/read/app"], "mapping": MAPPING,
+                           "token": token})
     assert answer.failed and not answer.changed
     assert "asm_cleanup guards (nothing was deleted)" in answer.result["msg"] and "audit:read" in answer.result["msg"]
     assert "DeletedDate" not in described(estate, "prod/clean/app")
