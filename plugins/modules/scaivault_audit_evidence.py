@@ -153,7 +153,7 @@ from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors 
 from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import run_module
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.audit import iso_z, window
 from ansible_collections.scailabs.scaivault.plugins.module_utils._run.evidence import (
-    METHODS, common_prefix, export_reads, reads_per_path)
+    EXPORT_OPTIONS, METHODS, export_evidence, reads_per_path)
 from ansible_collections.scailabs.scaivault.plugins.module_utils._run.reports import module_reports, parse_mode
 
 
@@ -164,15 +164,7 @@ def argument_spec():
         until=dict(type="str"),
         exclude_identities=dict(type="list", elements="str"),
         method=dict(type="str", default="auto", choices=list(METHODS)),
-        export=dict(type="dict", options=dict(
-            format=dict(type="str", default="jsonl", choices=["jsonl", "csv"]),
-            type=dict(type="str", default="s3", choices=["s3", "gcs", "azure_blob"]),
-            bucket=dict(type="str", required=True),
-            prefix=dict(type="str"),
-            credentials_path=dict(type="str"),
-            path_prefix=dict(type="str"),
-            wait=dict(type="int", default=60),
-        )),
+        export=dict(type="dict", options=dict(EXPORT_OPTIONS, path_prefix=dict(type="str"))),
         evidence_file=dict(type="path"),
         evidence_mode=dict(type="str", default="0600"),
         label=dict(type="str"),
@@ -193,15 +185,7 @@ def run(module):
         per_path, method = reads_per_path(client, params["paths"], start, end, exclude, params["method"])
         wanted = params["export"]
         if wanted and not module.check_mode:
-            destination = dict((key, wanted[key]) for key in ("type", "bucket", "prefix", "credentials_path")
-                               if wanted.get(key) is not None)
-            export = export_reads(client, wanted["format"], destination,
-                                  wanted["path_prefix"] if wanted["path_prefix"] is not None else common_prefix(params["paths"]),
-                                  start, end, wanted["wait"])
-            if export["status"] != "completed":
-                raise ScaiVaultError("audit export %s is %s after %d s: the evidence is incomplete; wait longer "
-                                     "(export.wait) or check the destination" % (export["id"], export["status"], wanted["wait"]),
-                                     code="export_incomplete")
+            export = export_evidence(client, wanted, params["paths"], start, end, wanted["path_prefix"])
         requests = client.counter.snapshot()
         evidence = {"label": params["label"], "window": {"since": iso_z(start), "until": iso_z(end)},
                     "exclude_identities": exclude, "method": method, "paths": per_path, "export": export}

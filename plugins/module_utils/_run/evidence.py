@@ -6,8 +6,9 @@
 """Audit evidence before deletion: who read which paths (per-secret summaries or paged rows) and an audit export.
 
 The per-secret summary costs one request per path whatever the traffic; paging raw rows costs one request per
-parent folder and per 1000 rows. ``method=auto`` asks the summary and falls back to paging for the rest of the
-run when the tenant's answer has no per-identity counts ([assumed] shape, _clients/audit_evidence.py).
+parent folder and per 1000 rows. ``method=auto`` takes the cheaper of the two per folder (see reads_per_path) and
+pages for the rest of the run once the tenant's summary lacks per-identity counts ([assumed] shape,
+_clients/audit_evidence.py).
 
 Private to this collection: no API promise.
 """
@@ -18,11 +19,22 @@ __metaclass__ = type
 
 from ansible_collections.scailabs.scaivault.plugins.module_utils._clients import audit_evidence as api
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import ScaiVaultError
-from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.audit import iso_z
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.audit import AuditSummary, iso_z, query_plan
 from ansible_collections.scailabs.scaivault.plugins.module_utils._run.audit import collect_reads
+from ansible_collections.scailabs.scaivault.plugins.module_utils._run.reports import module_reports, parse_mode
 
 METHODS = ("auto", "summary", "logs")
 ROUTE_MISSING = (404, 405, 501)
+PAGE_SIZE = 1000
+# The export suboptions of the modules that keep evidence (scaivault_audit_evidence, asm_cleanup).
+EXPORT_OPTIONS = dict(
+    format=dict(type="str", default="jsonl", choices=["jsonl", "csv"]),
+    type=dict(type="str", default="s3", choices=["s3", "gcs", "azure_blob"]),
+    bucket=dict(type="str", required=True),
+    prefix=dict(type="str"),
+    credentials_path=dict(type="str"),
+    wait=dict(type="int", default=60),
+)
 
 
 def per_path_from_summary(readers, exclude):
@@ -42,28 +54,83 @@ def per_path_from_summary(readers, exclude):
 
 
 def reads_per_path(client, paths, start, end, exclude, method):
-    """({path: reads entry}, the method used). Failed attempts count: a consumer still trying is a consumer."""
+    """({path: reads entry}, the method used). Failed attempts count: a consumer still trying is a consumer.
+
+    ``auto``: a path alone in its folder costs one request either way and takes the summary (exact, never paged);
+    paths sharing a folder take one page of rows for the folder, and only when that page says there is more (a
+    busy folder) their summaries instead of the next pages. A tenant without the summary shape is paged.
+    """
+    paths = sorted(set(paths))
     exclude = set(exclude)
-    if method in ("auto", "summary"):
+    if method == "logs":
+        return _paged(client, paths, start, end, exclude), "logs"
+    if method == "summary":
         result = {}
-        for path in sorted(set(paths)):
-            try:
-                readers = api.secret_summary(client, path, iso_z(start), iso_z(end))
-            except ScaiVaultError as exc:
-                if method == "summary" or exc.status not in ROUTE_MISSING:
-                    raise
-                readers = None  # no summary endpoint on this tenant: page the rows instead
+        for path in paths:
+            readers = api.secret_summary(client, path, iso_z(start), iso_z(end))
             if readers is None:
-                if method == "summary":
-                    raise ScaiVaultError("GET /v1/audit/secrets/%s answered without per-identity read counts, which the "
-                                         "collection assumed (docs/scaivault-contract.md); use method=logs" % path,
-                                         code="contract_mismatch", path=path)
-                break
+                raise ScaiVaultError("GET /v1/audit/secrets/%s answered without per-identity read counts, which the "
+                                     "collection assumed (docs/scaivault-contract.md); use the logs method" % path,
+                                     code="contract_mismatch", path=path)
             result[path] = per_path_from_summary(readers, exclude)
-        else:
-            return result, "summary"
-    summary, _queries = collect_reads(client, paths=sorted(set(paths)), start=start, end=end, exclude=exclude)
-    return summary.per_path(), "logs"
+        return result, "summary"
+    return _auto(client, paths, start, end, exclude)
+
+
+def _paged(client, paths, start, end, exclude):
+    summary, _queries = collect_reads(client, paths=paths, start=start, end=end, exclude=exclude)
+    return summary.per_path()
+
+
+def _summaries(client, paths, start, end, exclude):
+    """{path: entry} from the per-secret summaries, or None when the tenant has no usable summary."""
+    result = {}
+    for path in paths:
+        try:
+            readers = api.secret_summary(client, path, iso_z(start), iso_z(end))
+        except ScaiVaultError as exc:
+            if exc.status not in ROUTE_MISSING:
+                raise
+            return None
+        if readers is None:
+            return None
+        result[path] = per_path_from_summary(readers, exclude)
+    return result
+
+
+def _auto(client, paths, start, end, exclude):
+    result, used = {}, set()
+    usable = True  # the tenant's summaries, until an answer says they lack per-identity counts
+    for prefix, group in query_plan(paths):
+        found, how = None, "summary"
+        if len(group) == 1 and usable:
+            found = _summaries(client, group, start, end, exclude)
+            usable = found is not None
+        if found is None:
+            found, busy = _first_page(client, prefix, group, start, end, exclude)
+            how = "logs"
+            if busy and usable:
+                found = _summaries(client, group, start, end, exclude)
+                usable, how = found is not None, "summary"
+            if found is None:
+                found, how = _paged(client, group, start, end, exclude), "logs"
+        used.add(how)
+        result.update(found)
+    return result, "+".join(sorted(used)) or "logs"
+
+
+def _first_page(client, prefix, group, start, end, exclude):
+    """({path: entry} from one page of the folder's rows, or None when there are more pages; whether it is busy)."""
+    params = {"action": "read", "path_prefix": prefix, "from": iso_z(start), "to": iso_z(end), "limit": PAGE_SIZE}
+    body = client.request("GET", "/audit/logs", params=params).body
+    rows = body.get("logs") if isinstance(body, dict) else None
+    if not isinstance(rows, list) or body.get("has_more") is not False:
+        return None, isinstance(rows, list)
+    summary = AuditSummary(paths=group, exclude_identities=exclude, actions=("read",), include_failed=True)
+    for row in rows:
+        if isinstance(row, dict):
+            summary.add(row)
+    return summary.per_path(), False
 
 
 def common_prefix(paths):
@@ -87,3 +154,24 @@ def export_reads(client, fmt, destination, path_prefix, start, end, wait_seconds
     status.update(format=fmt, destination=dict((key, destination[key]) for key in ("type", "bucket", "prefix")
                                                 if destination.get(key) is not None), filters=filters)
     return status
+
+
+def export_evidence(client, wanted, paths, start, end, path_prefix=None):
+    """The export of the window's read rows under the paths' common folder; ScaiVaultError unless it completed."""
+    destination = dict((key, wanted[key]) for key in ("type", "bucket", "prefix", "credentials_path")
+                       if wanted.get(key) is not None)
+    export = export_reads(client, wanted["format"], destination, path_prefix if path_prefix is not None else
+                          common_prefix(paths), start, end, wanted["wait"])
+    if export["status"] != "completed":
+        raise ScaiVaultError("audit export %s is %s after %d s: the evidence is incomplete; wait longer (export.wait) "
+                             "or check the destination" % (export["id"], export["status"], wanted["wait"]),
+                             code="export_incomplete")
+    return export
+
+
+def keep_evidence(client, spec, data, paths, start, end):
+    """asm_cleanup's evidence: the export (when asked and something was read through ScaiVault), then the file."""
+    export = export_evidence(client, spec["export"], paths, start, end) if spec.get("export") and paths else {}
+    written = module_reports({"json": spec["file"]}, dict(data, export=export), None, False,
+                             parse_mode(spec.get("mode") or "0600", "evidence.mode"))
+    return {"file": written.get("json", {}), "export": export}
