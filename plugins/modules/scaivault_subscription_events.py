@@ -21,7 +21,7 @@ description:
   - O(action=ack) acknowledges the events in O(event_ids), so they are not delivered again.
   - A consumer playbook polls, acts on each event once (for C(rotation.due), runs the source-side rotation and
     writes the new version), then acknowledges; see the C(rotation_poller) playbook of this collection.
-  - Only the subscription's owner can poll it: use the token that created it.
+  - Only the subscription's owner can poll it, so use the token that created it.
 extends_documentation_fragment:
   - scailabs.scaivault.scaivault
   - scailabs.scaivault.attributes.scaivault_group
