@@ -33,9 +33,23 @@ attributes:
     support: none
 options:
   checks:
-    description: The questions, each C({identity_id, path, permission}) (permission V(read) when unset).
+    description: The questions, one per (identity, path, permission).
     type: list
     elements: dict
+    suboptions:
+      identity_id:
+        description: The ScaiKey identity, for example C(sa:billing-api).
+        type: str
+        required: true
+      path:
+        description: The secret path.
+        type: str
+        required: true
+      permission:
+        description: The permission asked.
+        type: str
+        choices: [read, write, delete, list, rotate, admin]
+        default: read
   consumers:
     description:
       - The applications that read migrated secrets, each C({identity, namespaces}), with O(namespaces).

@@ -14,14 +14,14 @@ PATH = "external/aws/billing/stripe"
 
 def activity(api, client_as):
     api.put("/v1/secrets/" + PATH, json={"data": {"k": "v"}})
-    for _ in range(3):
+    for _read in range(3):
         client_as("reader").get("/v1/secrets/" + PATH)
     api.get("/v1/secrets/" + PATH)
     client_as("reader").get("/v1/secrets/missing/path")
 
 
 def wait_export(api, export_id):
-    for _ in range(100):
+    for _attempt in range(100):
         body = api.get("/v1/audit/exports/%s" % export_id).json()
         if body["status"] in ("completed", "failed"):
             return body

@@ -102,7 +102,7 @@ def _check_pattern(pattern, field):
 
 def _check_rules(rules):
     if not isinstance(rules, list) or not rules:
-        raise validation_error("rules must be a non-empty list of {path_pattern, permissions, conditions?}", "rules")
+        raise validation_error("rules must be a non-empty list of rules, each with path_pattern, permissions and optional conditions", "rules")
     checked = []
     for index, rule in enumerate(rules):
         where = "rules[%d]" % index

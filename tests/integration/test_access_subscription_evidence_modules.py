@@ -26,8 +26,8 @@ EVIDENCE = "scaivault_audit_evidence"
 VALUE = "billing-stripe-key-value-0001"
 DB_VALUE = "orders-db-password-value-0002"
 NAMESPACES = [
-    {"name": "billing", "prefixes": ["prod/billing/"], "mapping": [{"match": "prod/billing/**",
-                                                                      "path": "environments/production/billing/**"}]},
+    {"name": "billing", "prefixes": ["prod/billing/"],
+     "mapping": [{"match": "prod/billing/**", "path": "environments/production/billing/**"}]},
     {"name": "platform", "prefixes": ["prod/orders/", "prod/payments/"],
      "mapping": [{"match": "prod/**", "path": "environments/production/**"}]},
 ]
@@ -167,7 +167,7 @@ def test_audit_evidence_summary_and_logs_agree_and_the_export_holds_the_reads(ru
     for path in paths:
         put_secret(scaivault_http, path, {"value": VALUE})
     token = mint_token(scaivault_http, "sa:legacy-reader", ["secrets:read"])
-    for _ in range(3):
+    for _read in range(3):
         assert read_status(scaivault_http, token, paths[0]) == 200
     scaivault_http.get("/v1/secrets/" + paths[1])  # the caller's own read: excluded by default
     evidence_file = dev_server.state_dir / "evidence" / "us-east-1.json"

@@ -151,8 +151,8 @@ def export_reads(client, fmt, destination, path_prefix, start, end, wait_seconds
         filters["path_prefix"] = path_prefix
     export_id = api.start_export(client, fmt, destination, filters)
     status = api.wait_export(client, export_id, wait_seconds)
-    status.update(format=fmt, destination=dict((key, destination[key]) for key in ("type", "bucket", "prefix")
-                                                if destination.get(key) is not None), filters=filters)
+    shown = dict((key, destination[key]) for key in ("type", "bucket", "prefix") if destination.get(key) is not None)
+    status.update(format=fmt, destination=shown, filters=filters)
     return status
 
 

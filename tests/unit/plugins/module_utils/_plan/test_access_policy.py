@@ -62,8 +62,8 @@ def test_namespace_patterns_follow_the_mapping_rules():
 
 
 def test_consumer_policies_one_per_namespace_bound_to_its_readers():
-    policies = consumer_policies(NAMESPACES, [{"identity": "sa:b", "namespaces": ["billing"]},
-                                             {"identity": "sa:a", "namespaces": ["billing", "platform"]}])
+    consumers = [{"identity": "sa:b", "namespaces": ["billing"]}, {"identity": "sa:a", "namespaces": ["billing", "platform"]}]
+    policies = consumer_policies(NAMESPACES, consumers)
     assert [(item["name"], [b["identity_id"] for b in item["bindings"]]) for item in policies] == [
         ("consumers-billing-read", ["sa:a", "sa:b"]), ("consumers-platform-read", ["sa:a"])]
     assert all(rule["permissions"] == ["read"] for item in policies for rule in item["rules"])
