@@ -197,8 +197,9 @@ class AuditEvidenceApi:
                         destination["credentials_path"]), {"fields": ["destination.credentials_path"]})
             self._store(conn, request.tenant_id, job)
             self.app.audit.record(conn, request, "export_created", None, True, {"export_id": job["id"], "format": fmt})
-        threading.Thread(target=self._run, args=(request.tenant_id, job, parsed), daemon=True).start()
-        return Response(202, {"id": job["id"], "export_id": job["id"], "status": job["status"]})
+        answer = {"id": job["id"], "export_id": job["id"], "status": job["status"]}  # before the thread changes job
+        threading.Thread(target=self._run, args=(request.tenant_id, dict(job), parsed), daemon=True).start()
+        return Response(202, answer)
 
     @staticmethod
     def _store(conn, tenant_id, job):
