@@ -123,8 +123,10 @@ options:
     description:
       - How the audit guard counts reads of the federated paths. V(logs) pages the raw audit rows (one request per
         parent folder and per 1000 rows); V(summary) asks ScaiVault's per-secret audit summary (one request per
-        path, whatever the traffic); V(auto) takes the summary for a path alone in its folder and for busy folders
-        (more than one page of rows), one page of rows otherwise, and pages when the tenant has no usable summary.
+        path, whatever the traffic); V(auto) first asks one page of rows under the paths' common folder (the
+        federated paths of a cleanup should be quiet, so one request usually answers for all of them), and when
+        there is more, per folder the summary for a path alone in its folder or a busy folder, one page of rows
+        otherwise; it pages when the tenant has no usable summary.
     type: str
     choices: [auto, summary, logs]
     default: auto

@@ -56,9 +56,11 @@ def per_path_from_summary(readers, exclude):
 def reads_per_path(client, paths, start, end, exclude, method):
     """({path: reads entry}, the method used). Failed attempts count: a consumer still trying is a consumer.
 
-    ``auto``: a path alone in its folder costs one request either way and takes the summary (exact, never paged);
-    paths sharing a folder take one page of rows for the folder, and only when that page says there is more (a
-    busy folder) their summaries instead of the next pages. A tenant without the summary shape is paged.
+    ``auto``: first one page of rows under the paths' common folder (quiet paths: one request for all of them);
+    when that folder is busy, per parent folder - a path alone in its folder costs one request either way and takes
+    the summary (exact, never paged); paths sharing a folder take one page of rows for the folder, and only when
+    that page says there is more their summaries instead of the next pages. A tenant without the summary shape is
+    paged.
     """
     paths = sorted(set(paths))
     exclude = set(exclude)
@@ -99,6 +101,13 @@ def _summaries(client, paths, start, end, exclude):
 
 
 def _auto(client, paths, start, end, exclude):
+    # Cleanup looks at paths that should be quiet: one page of rows under their common folder usually answers for
+    # all of them at once.
+    shared = common_prefix(paths)
+    if shared and len(paths) > 1:
+        found, _busy = _first_page(client, shared, paths, start, end, exclude)
+        if found is not None:
+            return found, "logs"
     result, used = {}, set()
     usable = True  # the tenant's summaries, until an answer says they lack per-identity counts
     for prefix, group in query_plan(paths):
