@@ -27,7 +27,8 @@ extends_documentation_fragment:
   - scailabs.scaivault.attributes.scaivault_group
 attributes:
   check_mode:
-    description: Polling reads only and runs in check mode too; an acknowledgement is planned, not sent.
+    description: Polling reads only and runs in check mode too; an acknowledgement is planned, not sent. A subscription
+      that does not exist yet gives no events in check mode (a warning says so) instead of failing.
     support: full
   diff_mode:
     description: Nothing stored changes shape, so there is no diff to show.
@@ -116,7 +117,7 @@ acknowledged:
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import PlanError, ScaiVaultError
 from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import run_module
 from ansible_collections.scailabs.scaivault.plugins.module_utils._run.subscriptions import (
-    acknowledge, poll_events, required)
+    acknowledge, find_subscription, poll_events, required)
 
 
 def argument_spec():
@@ -134,7 +135,12 @@ def run(module):
     params = module.params
     client = module.scaivault
     try:
-        subscription = required(client, params["subscription"])
+        subscription = find_subscription(client, params["subscription"])
+        if subscription is None and module.check_mode:
+            # A plan of the whole runbook polls a subscription that only the rotation phase would create.
+            module.warn("subscription %s does not exist (yet): check mode returns no events" % params["subscription"])
+            return dict(changed=False, events=[], has_more=False, acknowledged=[])
+        subscription = subscription or required(client, params["subscription"])
         if params["action"] == "ack":
             ids = list(dict.fromkeys(params["event_ids"] or []))
             if ids and not module.check_mode:

@@ -132,6 +132,10 @@ def test_rotation_due_by_polling_is_delivered_until_acknowledged(run, scaivault_
         [stored] = scaivault_http.get("/v1/subscriptions").json()["subscriptions"]
         assert stored["paths"] == args["paths"] and stored["delivery"]["type"] == "polling"
 
+    # Not created yet: a check-mode plan polls nothing; a real poll fails naming the fix.
+    assert ok(run(EVENTS, {"subscription": "orders-db-rotation"}, check=True), changed=False)["events"] == []
+    missing = run(EVENTS, {"subscription": "orders-db-rotation"})
+    assert missing.failed and "does not exist for this identity" in missing.result["msg"]
     four_steps(run, SUBSCRIPTION, args, check_state=none_yet, apply_state=subscribed)
     policy = {"name": "orders-db", "interval": "30d", "auto_generate": False, "secrets": [ORDERS_DB]}
     ok(run(ROTATION, policy), changed=True)
