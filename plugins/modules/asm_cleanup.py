@@ -24,8 +24,9 @@ description:
   - "B(rotation): ASM rotation is still enabled on the secret (disable it first, rotation option A)."
   - "B(sync): a federation backend in C(sync) mode still maps the secret (rotation option B depends on ASM),
     unless O(allow_sync_backend=true)."
-  - "B(audit): ScaiVault's audit shows reads of the migrated path or of a federated path (C(external/aws/...))
-    by identities other than the migration's inside O(quiet_window)."
+  - "B(audit): ScaiVault's audit (see O(audit_method)) shows reads of a federated path of the secret (C(external/aws/...), a read of the
+    old ASM secret through ScaiVault) by identities other than the migration's inside O(quiet_window). Reads of the
+    new canonical path are what the cutover wants and never count."
   - "B(target): the ScaiVault target path is unknown (no O(mapping) rule or O(paths) entry), does not exist, or
     holds a value that differs from ASM's current value (compared structurally inside the module; values are
     never returned, reasons name keys at most). Turned off with O(require_target=false)."
@@ -118,6 +119,62 @@ options:
       - Fail the task when any secret was refused. With V(false) refused secrets are only reported.
     type: bool
     default: true
+  audit_method:
+    description:
+      - How the audit guard counts reads of the federated paths. V(logs) pages the raw audit rows (one request per
+        parent folder and per 1000 rows); V(summary) asks ScaiVault's per-secret audit summary (one request per
+        path, whatever the traffic); V(auto) first asks one page of rows under the paths' common folder (the
+        federated paths of a cleanup should be quiet, so one request usually answers for all of them), and when
+        there is more, per folder the summary for a path alone in its folder or a busy folder, one page of rows
+        otherwise; it pages when the tenant has no usable summary.
+    type: str
+    choices: [auto, summary, logs]
+    default: auto
+  evidence:
+    description:
+      - Keep the evidence of the deletion. Before any secret is scheduled for deletion, the module writes the reads
+        of the federated paths it relied on (per secret, per identity, the window, the excluded identities) to
+        O(evidence.file), and with O(evidence.export) requests an audit export of the window's read rows and
+        records its manifest there. When the evidence cannot be kept, nothing is deleted.
+      - Nothing is written or exported in check mode, nor when no secret is to be deleted.
+    type: dict
+    suboptions:
+      file:
+        description: The JSON evidence file (one per region, for example C(reports/evidence-us-east-1.json)).
+        type: path
+        required: true
+      mode:
+        description: File mode of the evidence file.
+        type: str
+        default: "0600"
+      export:
+        description: Request an audit export (ScaiVault writes to an object store; credentials from a ScaiVault secret).
+        type: dict
+        suboptions:
+          format:
+            description: V(jsonl) or V(csv).
+            type: str
+            choices: [jsonl, csv]
+            default: jsonl
+          type:
+            description: Destination type.
+            type: str
+            choices: [s3, gcs, azure_blob]
+            default: s3
+          bucket:
+            description: Bucket (or container).
+            type: str
+            required: true
+          prefix:
+            description: Key prefix in the bucket.
+            type: str
+          credentials_path:
+            description: The ScaiVault secret with the destination's credentials.
+            type: str
+          wait:
+            description: Seconds to wait for the export to complete before giving up (nothing is deleted then).
+            type: int
+            default: 60
 notes:
   - O(names) are looked up one by one (C(DescribeSecret)); a name that matches no secret ends with status
     C(absent) (with O(state=restored), refused - it cannot be restored).
@@ -251,6 +308,15 @@ excluded_identities:
   returned: when a guard evaluation ran
   type: list
   elements: str
+audit_method:
+  description: How the audit guard counted reads (V(summary), V(logs) or both joined by C(+)).
+  returned: when the audit guard queried ScaiVault
+  type: str
+evidence:
+  description: With O(evidence), the file written (C(path), C(changed), C(written)) and the export (C(id), C(status),
+    C(row_count), C(files), C(destination), C(filters)); empty when nothing was to be deleted or in check mode.
+  returned: when O(evidence) is set
+  type: dict
 api_calls:
   description: Calls made, per service and operation.
   returned: always
@@ -262,11 +328,12 @@ import datetime
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.arns import name_from_arn
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.counting import count_by
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.encoding import EncodingError, encode_asm_value
-from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import AsmError, ScaiVaultError, is_missing_code
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import (
+    AsmError, CollectionError, ScaiVaultError, is_missing_code)
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.mapping import MappingError
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.options import NAMING, REFERENCE_SCAN, SELECTION
 from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import run_module, shared_options
-from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.audit import WindowError, window
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.audit import WindowError, iso_z, window
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.cleanup import (
     ABSENT, PRESENT, SCHEDULED, audit_reason, cleanup_action, deletion_state, federations_of, iso_date,
     planned_deletion_date, references_reason, refusal, replica_reason, rotation_reason, sync_reason, target_reason)
@@ -274,7 +341,8 @@ from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.reference
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.selection import listing_requests, SelectionError
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.targets import (
     STATUS_OK, explicit_paths_problem, plan_targets)
-from ansible_collections.scailabs.scaivault.plugins.module_utils._run.audit import collect_reads
+from ansible_collections.scailabs.scaivault.plugins.module_utils._run.evidence import (
+    EXPORT_OPTIONS, METHODS, keep_evidence, reads_per_path)
 from ansible_collections.scailabs.scaivault.plugins.module_utils._run.references import (
     ReferenceScanError, build_catalog, scan_trees)
 
@@ -340,6 +408,12 @@ def argument_spec():
         exclude_identities=dict(type="list", elements="str"),
         fail_on_refusal=dict(type="bool", default=True),
         references=dict(type="dict", options=shared_options(REFERENCE_SCAN)),
+        audit_method=dict(type="str", default="auto", choices=list(METHODS)),
+        evidence=dict(type="dict", options=dict(
+            file=dict(type="path", required=True),
+            mode=dict(type="str", default="0600"),
+            export=dict(type="dict", options=EXPORT_OPTIONS),
+        )),
     )
 
 
@@ -419,9 +493,32 @@ def run(module):
                 secret.state_after = ABSENT if force else SCHEDULED
                 secret.deletion_date = None if force else planned_deletion_date(now, days)
 
+    audit = extra.pop("_audit", None)
+    if params["evidence"] and params["state"] == "absent":
+        extra["evidence"] = {}
+        to_delete = [secret for secret in secrets if secret.changed]
+        if to_delete and audit and not module.check_mode:
+            try:
+                extra["evidence"] = keep_evidence(module.scaivault, params["evidence"], evidence_data(module, to_delete, audit),
+                                                  [fed["path"] for secret in to_delete for fed in secret.federations
+                                                   if fed["path"]], audit["start"], audit["end"])
+            except CollectionError as exc:
+                module.fail_from(exc, "asm_cleanup evidence (nothing was deleted)")
     if not module.check_mode:
         apply(module, secrets, params["state"], days, force)
     return finish(module, params, secrets, extra)
+
+
+def evidence_data(module, to_delete, audit):
+    """What the evidence file holds: per secret to delete, its federated paths and the reads found there."""
+    per_path = audit["per_path"]
+    return {"region": module.asm.region, "quiet_window": module.params["quiet_window"],
+            "window": {"since": iso_z(audit["start"]), "until": iso_z(audit["end"])},
+            "excluded_identities": audit["exclude"], "audit_method": module.params["audit_method"],
+            "secrets": dict((secret.name, {
+                "arn": (secret.description or {}).get("ARN"), "target_path": secret.target_path,
+                "federated_paths": dict((fed["path"], per_path.get(fed["path"], {})) for fed in secret.federations
+                                        if fed["path"])}) for secret in to_delete)}
 
 
 def select(module, listings):
@@ -500,17 +597,16 @@ def evaluate_guards(module, params, candidates, now, extra=None):
     for secret in candidates:
         secret.federations = federations_of(backends, secret.name, region)
 
-    # Audit: every migrated and federated path, one query per parent folder.
+    # Audit: the federated paths (reads of the old ASM secret through ScaiVault), one query per parent folder.
+    # Reads of the canonical path are consumers that moved: they never hold the deletion back.
     audit_paths = set()
     for secret in candidates:
-        if secret.target_path:
-            audit_paths.add(secret.target_path)
         audit_paths.update(fed["path"] for fed in secret.federations if fed["path"])
     start, end = window(params["quiet_window"], None, now=now, since_option="quiet_window")
     per_path = {}
     if audit_paths:
-        summary, _queries = collect_reads(client, paths=sorted(audit_paths), start=start, end=end, exclude=exclude)
-        per_path = summary.per_path()
+        per_path, extra["audit_method"] = reads_per_path(client, audit_paths, start, end, exclude, params["audit_method"])
+    extra["_audit"] = {"per_path": per_path, "start": start, "end": end, "exclude": exclude}
 
     targets, target_errors, asm_values, asm_errors = {}, {}, {}, {}
     if params["require_target"]:
@@ -536,7 +632,7 @@ def evaluate_guards(module, params, candidates, now, extra=None):
                    sync_reason(secret.federations, params["allow_sync_backend"])]
         if secret.references:
             reasons.append(references_reason(secret.references, secret.target_path))
-        paths = [secret.target_path] + [fed["path"] for fed in secret.federations]
+        paths = [fed["path"] for fed in secret.federations]
         reasons.append(audit_reason(per_path, [path for path in paths if path], params["quiet_window"]))
         for fed in secret.federations:
             if fed["problem"] and fed["mode"] == "sync" and not params["allow_sync_backend"]:

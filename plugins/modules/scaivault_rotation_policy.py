@@ -110,6 +110,19 @@ options:
       - A path may not be in both O(secrets) and O(detach).
     type: list
     elements: str
+  rotate_now:
+    description:
+      - Trigger a rotation now (C(POST /v1/rotation/policies/{id}/rotate)), after the other changes, to prove the
+        wiring at cutover. With O(auto_generate=true) ScaiVault writes a new version at once; otherwise it fires
+        C(rotation.due) and your automation (a webhook or a polling subscription) writes the new version.
+      - Every run with V(true) rotates again and reports changed; check mode only plans it.
+    type: bool
+    default: false
+  rotate_paths:
+    description:
+      - With O(rotate_now), rotate only these attached secrets. Unset rotates every attached secret.
+    type: list
+    elements: str
 notes:
   - A secret attached to another policy is moved to this one when attached here (a secret has at most one
     rotation policy).
@@ -149,6 +162,14 @@ EXAMPLES = r"""
   scailabs.scaivault.scaivault_rotation_policy:
     name: quarterly-db-passwords
     state: absent
+
+- name: Prove the option A wiring at cutover - ScaiVault fires rotation.due for the orders database now
+  scailabs.scaivault.scaivault_rotation_policy:
+    name: orders-db
+    interval: 30d
+    secrets: [environments/production/orders/db]
+    rotate_now: true
+    rotate_paths: [environments/production/orders/db]
 """
 
 RETURN = r"""
@@ -226,6 +247,14 @@ changed_fields:
   type: list
   elements: str
   sample: [interval, warn_before]
+rotations:
+  description:
+    - With O(rotate_now), what ScaiVault did per secret - C(secret_path), C(status) (C(rotated) when it wrote a
+      version, C(due) when it fired C(rotation.due)), C(old_version), C(new_version); in check mode C(status) is
+      C(planned).
+  returned: always
+  type: list
+  elements: dict
 """
 
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import PlanError, ScaiVaultError
@@ -235,6 +264,7 @@ from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.rotation_
     wanted_fields)
 from ansible_collections.scailabs.scaivault.plugins.module_utils._run.resources import (
     PAGE_SIZE, create_named, delete_if_present, find_named, item_path)
+from ansible_collections.scailabs.scaivault.plugins.module_utils._run.subscriptions import rotate_now
 
 try:
     from urllib.parse import quote
@@ -262,6 +292,8 @@ def argument_spec():
         secrets=dict(type="list", elements="str", no_log=False),
         purge_secrets=dict(type="bool", default=False),
         detach=dict(type="list", elements="str"),
+        rotate_now=dict(type="bool", default=False),
+        rotate_paths=dict(type="list", elements="str"),
     )
 
 
@@ -286,7 +318,7 @@ def absent(module, policy):
     if policy and not module.check_mode:
         delete_if_present(client, item_path(POLICIES, policy["id"]))
     result = dict(changed=policy is not None, policy={}, secrets=[], attached=[], detached=before_secrets,
-                  changed_fields=[])
+                  changed_fields=[], rotations=[])
     if module.diff_mode:
         result["diff"] = {"before": policy_view(policy, before_secrets), "after": {}}
     return result
@@ -321,11 +353,34 @@ def present(module, name, policy):
     else:
         after = apply(client, policy, name, changes, action, to_attach, to_detach)
 
-    result = dict(changed=changed, policy=public_policy(after, len(after_secrets)), secrets=after_secrets,
-                  attached=to_attach, detached=to_detach, changed_fields=changed_fields)
+    rotations = rotate(module, after, after_secrets)
+    result = dict(changed=changed or bool(rotations), policy=public_policy(after, len(after_secrets)), secrets=after_secrets,
+                  attached=to_attach, detached=to_detach, changed_fields=changed_fields, rotations=rotations)
     if module.diff_mode:
         result["diff"] = {"before": policy_view(policy, before_secrets), "after": policy_view(after, after_secrets)}
     return result
+
+
+def rotate(module, policy, attached):
+    """rotate_now: trigger the rotation of the chosen attached secrets (planned only in check mode)."""
+    params = module.params
+    if not params["rotate_now"]:
+        return []
+    paths = params["rotate_paths"]
+    unknown = sorted(set(paths or []) - set(attached))
+    if unknown:
+        raise PlanError("rotate_paths %s are not attached to the policy (attach them with secrets first)" % ", ".join(unknown))
+    if not attached:
+        raise PlanError("rotate_now: no secret is attached to the policy, so there is nothing to rotate")
+    if module.check_mode:
+        return [{"secret_path": path, "status": "planned", "old_version": None, "new_version": None}
+                for path in (paths or attached)]
+    if paths is None:
+        return rotate_now(module.scaivault, policy["id"])
+    rotations = []
+    for path in paths:
+        rotations.extend(rotate_now(module.scaivault, policy["id"], path))
+    return rotations
 
 
 def webhook_ids(client, refs):

@@ -16,6 +16,7 @@ from . import audit_api, auth_api, dev_api, system_api
 from . import rotation_api, webhooks_api
 from . import federation_api
 from . import alt_shapes
+from . import audit_evidence_api, policies_api, rotation_now_api, subscriptions_api
 from .app import App
 from .audit import AuditLog
 from .contract import ENV_VAR as CONTRACT_ENV_VAR, Contract
@@ -84,8 +85,11 @@ def build_app(args):
     app.secrets.register(app.router)
     audit_api.register(app)
     webhooks_api.register(app)  # after the secrets routes: it wraps their PUT/DELETE to emit events
-    rotation_api.register(app)
+    rotation_now_api.register(app, rotation_api.register(app))
     federation_api.register(app)  # proxy reads and read-only federated paths via app.secrets interceptors
+    audit_evidence_api.register(app)
+    subscriptions_api.register(app)  # after webhooks_api: it observes the event hub
+    policies_api.register(app)  # wraps the secret routes with the access-policy check
     alt_shapes.register(app)  # last: the contract's alternative answers wrap every other route wrapper
     if args.dev_controls:
         dev_api.register(app)

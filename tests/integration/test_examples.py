@@ -181,7 +181,42 @@ def _cleanup_check(ctx: ExampleContext, res: PlaybookResult) -> None:
         CLEAN_ESTATE["prod/legacy/old-token"]
 
 
+ORDERS_DB = "environments/production/orders/db"
+
+
+def _seed_orders_db(ctx: ExampleContext) -> None:
+    ctx.vault.put(ORDERS_DB, {"password": "example-orders-db-password"})
+
+
+def _rotation_check(ctx: ExampleContext, res: PlaybookResult) -> None:
+    assert ctx.vault.get(ORDERS_DB)["version"] == 1, "rotation.due asks the automation to write; nothing is written"
+
+
+# The events example polls a subscription that already holds an event (so the poll answers at once).
+EVENT_TASKS = [
+    {"name": "A subscription with an event waiting", "scailabs.scaivault.scaivault_subscription": {
+        "name": "orders-db-rotation", "paths": ["environments/production/orders/**"], "events": ["secret.updated"]}},
+    {"name": "An event", "scailabs.scaivault.scaivault_secret": {"path": ORDERS_DB, "data": {"password": "new-example"}},
+     "no_log": True},
+]
+
+
+def _events_check(ctx: ExampleContext, res: PlaybookResult) -> None:
+    assert [event["path"] for event in res.registered["polled"]["events"]] == [ORDERS_DB]
+
+
+def _evidence_setup(ctx: ExampleContext) -> None:
+    ctx.vault.put("infra/aws/evidence-writer", {"access_key_id": "AKIAEXAMPLE", "secret_access_key": "example-key"})
+
+
 HOOKS = {
+    "scaivault_rotation_policy": ExampleHook(setup=_seed_orders_db, check=_rotation_check),
+    "scaivault_subscription_events": ExampleHook(setup=_seed_orders_db, pre_tasks=EVENT_TASKS, check=_events_check),
+    "scaivault_policy_test": ExampleHook(extra_vars={
+        "consumers": [{"identity": "sa:billing-api", "namespaces": ["billing"]}],
+        "scaivault_namespaces": [{"name": "billing", "prefixes": ["prod/billing/"],
+                                  "mapping": [{"match": "prod/billing/**", "path": "environments/production/billing/**"}]}]}),
+    "scaivault_audit_evidence": ExampleHook(setup=_evidence_setup),
     "scaivault_secret": ExampleHook(
         setup=_secret_setup,
         extra_vars={"vault_stripe_secret_key": "sk_live_example_0001", "vault_stripe_secret_key_next": "sk_live_example_0002",

@@ -33,7 +33,8 @@ INVENTORY = REPO_ROOT / "tests" / "demo" / "inventory"
 PLAYBOOKS = REPO_ROOT / "playbooks"
 EAST, WEST = "demo-us-east-1", "demo-eu-west-1"
 # ScaiVault routes that only read, although they are POSTs.
-READ_POSTS = {"POST /v1/secrets/batch", "POST /v1/secrets/batch/metadata", "POST /oauth/token"}
+# The documented dry-run access check (POST /v1/policies/test) writes nothing either.
+READ_POSTS = {"POST /v1/secrets/batch", "POST /v1/secrets/batch/metadata", "POST /oauth/token", "POST /v1/policies/test"}
 ASM_MUTATING = ("Create", "Put", "Update", "Delete", "Restore", "Rotate", "Cancel", "Tag", "Untag", "Replicate",
                 "Remove", "Stop")
 
@@ -191,10 +192,48 @@ def test_rotation_option_a_hands_over_in_order(estate, asm_client_factory):
     assert record["disabled_rotations"]["prod/orders/db"]["automatically_after_days"] == 30
     policies = estate.get("/v1/rotation/policies").json()["data"]
     policy = next(p for p in policies if p["name"] == "asm-orders-db")
-    assert policy["is_active"] and policy["interval"] == "30d" and len(policy["webhook_ids"]) == 1
+    assert policy["is_active"] and policy["interval"] == "30d" and policy["webhook_ids"] == []
     attached = json.dumps(estate.get("/v1/rotation/policies/%s/secrets" % policy["id"]).json())
     assert "environments/production/orders/db" in attached
-    assert "orders-db-rotation" in json.dumps(estate.get("/v1/webhooks").json())
+    # Option A by polling: a subscription on the group's path instead of a webhook.
+    [subscription] = estate.get("/v1/subscriptions").json()["subscriptions"]
+    assert subscription["name"] == "orders-db-rotation" and subscription["paths"] == ["environments/production/orders/db"]
+    assert subscription["delivery"]["type"] == "polling" and estate.get("/v1/webhooks").json()["webhooks"] == []
+
+
+def test_rotation_due_by_polling_is_acted_on_once_and_acknowledged(estate):
+    """The cutover's rotate-now queued one rotation.due; the poller rotates once, acknowledges, then finds nothing."""
+    path = "/v1/secrets/environments/production/orders/db"
+    before = estate.get(path).json()
+    args = {"rotation_poller_task_file": str(REPO_ROOT / "tests" / "demo" / "rotation" / "rotate_at_source.yml")}
+    poll = estate.play("rotation_poller.yml", limit=EAST, extra=args).assert_ok()
+    after = estate.get(path).json()
+    assert after["version"] == before["version"] + 1 and after["data"]["password"] != before["data"]["password"]
+    assert after["data"]["username"] == "orders" and after["metadata"] == before["metadata"]
+    [subscription] = estate.get("/v1/subscriptions").json()["subscriptions"]
+    pending = estate.http.get("/v1/subscriptions/%s/poll" % subscription["id"], params={"timeout": 0}).json()
+    assert pending["events"] == []  # acknowledged
+    again = estate.play("rotation_poller.yml", limit=EAST, extra=args).assert_ok()
+    assert again.changed_tasks == [] and estate.get(path).json()["version"] == after["version"]
+    assert_no_leak([before["data"]["password"], after["data"]["password"]], texts={"poll": poll.output, "again": again.output})
+
+
+def test_consumers_are_granted_and_tested_before_the_switch(estate):
+    """One read policy per (region, namespace) bound to the listed consumers; the billing app reads with its own token."""
+    stored = {item["name"]: estate.get("/v1/policies/%s" % item["id"]).json()
+              for item in estate.get("/v1/policies").json()["policies"]}
+    east = stored["consumers-us-east-1-billing-read"]
+    assert [rule["path_pattern"] for rule in east["rules"]] == ["environments/production/billing/**"]
+    assert [item["identity_id"] for item in east["bindings"]] == ["sa:billing-app"]
+    assert [rule["path_pattern"] for rule in stored["consumers-eu-west-1-billing-read"]["rules"]] == [
+        "environments/production-eu/billing/**"]
+    assert sorted(item["identity_id"] for item in stored["consumers-us-east-1-platform-read"]["bindings"]) == ["sa:orders-worker"]
+    assert "Confirm that every consumer can read its new paths before it is switched" in estate.run1.stdout
+    token = "skt_billing_app_" + secrets.token_hex(8)
+    estate.servers.dev_add_token(token, "sa:billing-app", ["secrets:read"])
+    headers = {"Authorization": "Bearer " + token}
+    assert estate.http.get("/v1/secrets/environments/production/billing/stripe", headers=headers).status_code == 200
+    assert estate.http.get("/v1/secrets/environments/production/orders/db", headers=headers).status_code == 403
 
 
 def test_rotation_option_b_new_asm_version_arrives_after_sync(estate, asm_client_factory):
@@ -269,7 +308,12 @@ def test_rotation_and_cleanup_refuse_out_of_order(estate):
 
 
 def test_cleanup_guards_refuse_with_reasons(estate):
-    # A consumer other than the migration still reads a federated path: the audit guard must see it.
+    # A consumer other than the migration still reads a federated path: the audit guard must see it. It may read
+    # there (a policy of its own), as a legacy consumer of the old ASM secret would.
+    legacy = estate.http.post("/v1/policies", json={"name": "legacy-federated-read", "rules": [
+        {"path_pattern": "external/aws/**", "permissions": ["read"]}]}).json()
+    estate.http.post("/v1/policies/%s/bindings" % legacy["id"], json={"identity_type": "service_account",
+                                                                      "identity_id": "sa:billing-app"})
     token = "skt_consumer_" + secrets.token_hex(8)
     estate.servers.dev_add_token(token, "sa:billing-app", ["secrets:read"])
     read = httpx.get(estate.servers.scaivault_url + "/v1/secrets/external/aws/us-east-1/apps/svc-00/config",
@@ -299,6 +343,15 @@ def test_cleanup_then_rollback(estate, asm_client_factory):
     cleanup = estate.play("cleanup.yml", extra={"scaivault_cleanup_names": ["prod/apps/svc-02/token", "prod/orders/db"]})
     cleanup.assert_ok()
     assert east.describe_secret(SecretId="prod/apps/svc-02/token").get("DeletedDate")
+    # The evidence of each namespace that deleted something: the reads relied on and the audit export's manifest.
+    for namespace, name in (("apps", "prod/apps/svc-02/token"), ("platform", "prod/orders/db")):
+        evidence = json.loads((estate.reports / ("evidence-%s-%s.json" % (EAST, namespace))).read_text())
+        assert list(evidence["secrets"]) == [name] and evidence["export"]["status"] == "completed"
+        federated = list(evidence["secrets"][name]["federated_paths"])
+        assert federated == ["external/aws/us-east-1/" + name[len("prod/"):]]
+        [manifest] = evidence["export"]["files"]
+        exported = estate.servers.data_dir / "audit-exports" / "demo-evidence" / manifest["key"]
+        assert exported.exists() and manifest["key"].startswith("asm-cleanup/%s/" % EAST)
     again = estate.play("cleanup.yml", extra={"scaivault_cleanup_names": ["prod/apps/svc-02/token", "prod/orders/db"]},
                         limit=EAST)
     assert again.assert_ok().changed_tasks == []

@@ -354,8 +354,15 @@ def estate(clean_servers, scaivault_http, asm_client_factory):
             data = dict(data, password="changed-v4lue-0009")
         put_secret(scaivault_http, target(name), data, secret_type=secret_type)
     put_secret(scaivault_http, target("prod/clean/bin"), {"value_base64": base64.b64encode(BINARY).decode()})
-    # A consumer still reading the migrated path; the migration's own reads are excluded.
-    read_as(scaivault_http, mint_token(scaivault_http, "sa:legacy-app", ["secrets:read"]), target("prod/read/app"))
+    # A consumer still reading the old ASM secret through a proxy backend (external/aws/read/app): the audit guard
+    # refuses. A consumer that moved to the canonical path does not hold the deletion back (runbook step 8); the
+    # migration's own reads are excluded.
+    proxy = scaivault_http.post("/v1/federation/backends", json={
+        "name": "aws-us-east-1-proxy", "type": "aws-secrets-manager", "config": {"region": REGION},
+        "path_mapping": {"external/aws/read/**": "prod/read/**"}, "mode": "proxy"})
+    assert proxy.status_code in CREATED, proxy.text
+    read_as(scaivault_http, mint_token(scaivault_http, "sa:legacy-app", ["secrets:read"]), "external/aws/read/app")
+    read_as(scaivault_http, mint_token(scaivault_http, "sa:moved-app", ["secrets:read"]), target("prod/clean/text"))
     scaivault_http.get("/v1/secrets/" + target("prod/clean/app"))
     # Option B: a sync backend that maps only prod/synced/**.
     backend = scaivault_http.post("/v1/federation/backends", json={
@@ -410,7 +417,7 @@ def test_cleanup_guards_refuse_per_secret_and_the_rest_is_scheduled(run, estate)
     reasons = dict((name, " ".join(entries[name]["reasons"])) for name in REFUSED)
     assert "ASM rotation is still enabled" in reasons["prod/rotated/db"]
     assert "aws-us-east-1-sync (external/aws/synced/db)" in reasons["prod/synced/db"]
-    assert "1 read(s) by sa:legacy-app (1)" in reasons["prod/read/app"]
+    assert "external/aws/read/app: 1 read(s) by sa:legacy-app (1)" in reasons["prod/read/app"]
     assert "environments/production/missing/app does not exist" in reasons["prod/missing/app"]
     assert "values differ for keys: password" in reasons["prod/different/app"]
     assert sorted(first["refused_secrets"]) == sorted(REFUSED) and first["failed_secrets"] == []
@@ -523,7 +530,9 @@ def test_no_value_or_signing_secret_at_vvvv(playbook, estate, receiver):
 
 def test_cleanup_stops_before_deleting_when_a_guard_cannot_run(run, estate, scaivault_http):
     token = mint_token(scaivault_http, "sa:no-audit", ["secrets:read", "federation:read"])
-    answer = run(CLEANUP, {"region": REGION, "names": ["prod/clean/app"], "mapping": MAPPING, "token": token})
+    # prod/read/app is served at a federated path, whose reads the audit guard must query.
+    answer = run(CLEANUP, {"region": REGION, "names": ["prod/clean/app", "prod/read/app"], "mapping": MAPPING,
+                           "token": token})
     assert answer.failed and not answer.changed
     assert "asm_cleanup guards (nothing was deleted)" in answer.result["msg"] and "audit:read" in answer.result["msg"]
     assert "DeletedDate" not in described(estate, "prod/clean/app")
@@ -559,3 +568,53 @@ def test_cleanup_filters_narrow_the_prefix_selection(run, estate):
     names_only = run(CLEANUP, dict(args, prefixes=None, names=["prod/clean/text"]))
     assert names_only.failed and "prefixes" in names_only.result["msg"], names_only.result
     assert "DeletedDate" not in described(estate, "prod/clean/text")
+
+
+def test_cleanup_keeps_its_evidence_before_deleting(run, estate, dev_server, scaivault_http):
+    """The reads relied on (per secret, federated path, identity) and an audit export, kept before any deletion."""
+    evidence_file = dev_server.state_dir / "evidence" / "cleanup-us-east-1.json"
+    args = {"region": REGION, "names": ["prod/read/app", "prod/clean/app"], "mapping": MAPPING,
+            "exclude_identities": ["sa:legacy-app"],
+            "evidence": {"file": str(evidence_file), "export": {"bucket": "evidence", "prefix": "asm/us-east-1"}}}
+    planned = ok(run(CLEANUP, args, check=True), changed=True)
+    assert planned["evidence"] == {} and not evidence_file.exists()
+    assert "DeletedDate" not in described(estate, "prod/read/app")
+
+    # The export cannot be written: nothing is deleted.
+    refused = run(CLEANUP, dict(args, evidence={"file": str(evidence_file), "export": {"bucket": "bad/bucket"}}))
+    assert refused.failed and "asm_cleanup evidence (nothing was deleted)" in refused.result["msg"]
+    assert "DeletedDate" not in described(estate, "prod/read/app") and not evidence_file.exists()
+
+    done = ok(run(CLEANUP, args), changed=True)
+    assert [entry["status"] for entry in done["secrets"]] == ["scheduled", "scheduled"]
+    saved = json.loads(evidence_file.read_text())
+    assert oct(evidence_file.stat().st_mode & 0o777) == "0o600"
+    read_app = saved["secrets"]["prod/read/app"]
+    assert read_app["federated_paths"]["external/aws/read/app"]["excluded_reads"] == 1
+    assert saved["secrets"]["prod/clean/app"]["federated_paths"] == {}
+    assert saved["excluded_identities"] == ["user:dev@scaivault.local", "sa:legacy-app"]
+    [manifest] = saved["export"]["files"]
+    exported = dev_server.data_dir / "audit-exports" / "evidence" / manifest["key"]
+    rows = [json.loads(line) for line in exported.read_text().splitlines()]
+    assert [(row["identity_id"], row["secret_path"]) for row in rows] == [("sa:legacy-app", "external/aws/read/app")]
+    assert done["evidence"]["export"]["row_count"] == 1 and done["evidence"]["file"]["written"] is True
+
+    again = ok(run(CLEANUP, args), changed=False)
+    assert again["evidence"] == {}  # nothing to delete: no new evidence, no export
+    leaks = [value for value in VALUES.values() if len(value) >= 8]
+    assert_no_leak([v for v in leaks if v.isprintable()], texts={"done": json.dumps(done)}, files=[evidence_file, exported])
+
+
+@pytest.mark.parametrize("method, audit_gets", [("logs", 2), ("summary", 3), ("auto", 1)])
+def test_cleanup_audit_methods_agree_and_cost(run, estate, scaivault_http, method, audit_gets):
+    """Three federated paths in two folders: paging costs a page per folder, summaries a request per path, auto one
+    page under their common folder (they are quiet)."""
+    backend = scaivault_http.post("/v1/federation/backends", json={
+        "name": "aws-us-east-1-proxy-clean", "type": "aws-secrets-manager", "config": {"region": REGION},
+        "path_mapping": {"external/aws/clean/**": "prod/clean/**"}, "mode": "proxy"})
+    assert backend.status_code in CREATED, backend.text
+    args = {"region": REGION, "names": ["prod/read/app", "prod/clean/app", "prod/clean/text"], "mapping": MAPPING,
+            "audit_method": method, "fail_on_refusal": False}
+    result = ok(run(CLEANUP, args, check=True))
+    assert [entry["guards"] for entry in result["secrets"]] == [[], [], ["audit"]]
+    assert result["api_calls"]["scaivault"]["GET audit"] == audit_gets

@@ -26,7 +26,8 @@ from reliability import figures
 
 INVENTORY = REPO_ROOT / "tests" / "demo" / "inventory"
 PLAYBOOKS = REPO_ROOT / "playbooks"
-READ_POSTS = {"POST /v1/secrets/batch", "POST /v1/secrets/batch/metadata", "POST /oauth/token"}
+# POST /v1/policies/test is the documented dry-run access check: it writes nothing.
+READ_POSTS = {"POST /v1/secrets/batch", "POST /v1/secrets/batch/metadata", "POST /oauth/token", "POST /v1/policies/test"}
 ASM_MUTATING = ("Create", "Put", "Update", "Delete", "Restore", "Rotate", "Cancel", "Tag", "Untag", "Replicate",
                 "Remove", "Stop", "Validate")
 
