@@ -103,9 +103,9 @@ options:
       max_versions:
         description:
           - Number of versions ScaiVault keeps; older versions age out. Unbounded unless set.
-          - Compared with the C(options.max_versions) the server reports for the secret. If a server
-            does not report it, a different value cannot be detected; it is then sent with every
-            write but never causes one on its own.
+          - ScaiVault's secret object has no C(options) field, so the stored value cannot be read back. It is
+            sent with every write but never causes one on its own. A server that does report
+            C(options.max_versions) gets it compared.
         type: int
       expires_in:
         description:

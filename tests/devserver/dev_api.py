@@ -90,7 +90,8 @@ def register(app):
 
     def stored_secret(request):
         """What is stored at a path, whatever the contract plays: the head (no data), deleted_at and the
-        retained version numbers; not audited, last_accessed_at untouched. Tenant: ?tenant_id= (default tnt_dev)."""
+        retained version numbers, and options.max_versions (which the API's secret object never shows); not audited,
+        last_accessed_at untouched. Tenant: ?tenant_id= (default tnt_dev)."""
         tenant = request.arg("tenant_id") or "tnt_dev"
         path = request.params["path"]
         with app.db.reading() as conn:
@@ -99,7 +100,8 @@ def register(app):
                 "SELECT version FROM secret_versions WHERE tenant_id = ? AND path = ? ORDER BY version", (tenant, path))]
         if record is None:
             raise ApiError(404, "secret_not_found", "nothing stored at %s" % path)
-        return Response(200, dict(record.to_object(), deleted_at=record.deleted_at, versions=versions))
+        return Response(200, dict(record.to_object(), deleted_at=record.deleted_at, versions=versions,
+                                  options={"max_versions": record.max_versions}))
 
     router = app.dev_router
     router.add("GET", "/_dev/contract", contract)

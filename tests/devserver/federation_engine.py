@@ -661,7 +661,7 @@ class FederationEngine:
                     "federation": {"backend_id": backend.id, "backend": backend.name, "mode": "proxy"}}
         return {"path": path, "secret_type": secret_type, "version": 1, "data": data, "metadata": metadata,
                 "created_at": created, "updated_at": created, "expires_at": None, "last_accessed_at": None,
-                "rotation_policy_id": None, "options": {"max_versions": None}}
+                "rotation_policy_id": None}
 
     @staticmethod
     def _source(backend, arn, name, version_id, value_format):

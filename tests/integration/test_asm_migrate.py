@@ -146,7 +146,7 @@ def test_a_changed_source_is_one_new_version_and_metadata_is_merged(migrate, asm
     migrate(prefixes=["prod/app/"], owner="team:app", metadata={"wave": "1"}, max_versions=5)
     path = "environments/production/app/db"
     stored = vault.get(path)
-    assert stored["options"]["max_versions"] == 5
+    assert vault.meta(path)["options"]["max_versions"] == 5
     assert stored["metadata"]["tags"] == ["migrated-from-asm", "team=app"]
     assert stored["metadata"]["owner"] == "team:app" and stored["metadata"]["wave"] == "1"
     assert stored["metadata"]["description"] == "app db"
@@ -170,6 +170,28 @@ def test_a_changed_source_is_one_new_version_and_metadata_is_merged(migrate, asm
     assert entry["metadata_update"] == ("in_place" if in_place else "new_version")
     assert vault.meta(path)["metadata"]["owner"] == "team:platform"
     assert not migrate(prefixes=["prod/app/"], owner="team:platform", metadata={"wave": "1"})["changed"]
+
+
+def test_a_rerun_with_max_versions_set_writes_nothing(migrate, asm, vault):
+    """The documented secret object has no options field
+    (https://www.scailabs.ai/en/docs/scaivault/core-concepts/secrets), so max_versions cannot be compared: a re-run
+    with it set (or changed) must not write a new version of every secret. Versions are counted out of band."""
+    names = ["prod/mv/%d" % index for index in range(3)]
+    for name in names:
+        asm.create_secret(Name=name, SecretString='{"k": "%s"}' % name)
+    paths = ["environments/production/mv/%d" % index for index in range(3)]
+    migrate(prefixes=["prod/mv/"], max_versions=5)
+    assert [vault.stored(path)["versions"] for path in paths] == [[1]] * 3
+    assert all(vault.meta(path)["options"]["max_versions"] == 5 for path in paths)
+    for max_versions in (5, 7):
+        result = migrate(prefixes=["prod/mv/"], max_versions=max_versions)
+        assert not result["changed"] and {entry["action"] for entry in result["secrets"]} == {"unchanged"}
+        assert [vault.stored(path)["versions"] for path in paths] == [[1]] * 3
+    # A changed value writes one version, and that write carries the new max_versions.
+    asm.put_secret_value(SecretId=names[0], SecretString='{"k": "new"}')
+    migrate(prefixes=["prod/mv/"], max_versions=7)
+    assert vault.stored(paths[0])["versions"] == [1, 2] and vault.meta(paths[0])["options"]["max_versions"] == 7
+    assert [vault.stored(path)["versions"] for path in paths[1:]] == [[1]] * 2
 
 
 # -- check and diff mode ------------------------------------------------------------------------------
