@@ -41,11 +41,11 @@ def test_batch_read_options(seeded):
 
 def test_batch_limits_and_scopes(seeded, client_as, expect_error):
     paths = ["batch/p%03d" % index for index in range(101)]
-    error = expect_error(batch(seeded, paths), 400, "validation_error")
+    error = expect_error(batch(seeded, paths), 422, "validation_error")
     assert "100" in error["message"]
-    expect_error(batch(seeded, paths, "/metadata"), 400, "validation_error")
+    expect_error(batch(seeded, paths, "/metadata"), 422, "validation_error")
     assert len(batch(seeded, paths[:100]).json()["errors"]) == 100
-    expect_error(batch(seeded, []), 400, "validation_error")
+    expect_error(batch(seeded, []), 422, "validation_error")
     expect_error(batch(client_as("lister"), ["batch/a"]), 403, "insufficient_scope")
     error = expect_error(batch(client_as("reader"), ["batch/a"], "/metadata"), 403, "insufficient_scope")
     assert error["details"]["required_scope"] == "secrets:list"

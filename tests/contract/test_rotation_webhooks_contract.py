@@ -149,7 +149,7 @@ def test_policy_validation(api, expect_error):
     make_policy(api)
     expect_error(api.post("/v1/rotation/policies", json={"name": "quarterly", "interval": "90d"}), 409, "rotation_policy_exists")
     expect_error(api.post("/v1/rotation/policies", json={"name": "x", "interval": "ninety days"}), 400, "invalid_duration")
-    expect_error(api.post("/v1/rotation/policies", json={"name": "x"}), 400, "validation_error")
+    expect_error(api.post("/v1/rotation/policies", json={"name": "x"}), 422, "validation_error")
     expect_error(api.post("/v1/rotation/policies", json={"name": "y", "interval": "1d", "webhook_ids": ["wh_nope"]}),
                  404, "webhook_not_found")
 
@@ -227,7 +227,7 @@ def test_webhook_crud_never_returns_the_secret(api, expect_error, receiver):
 ])
 def test_webhook_validation(api, expect_error, body, field):
     request = dict({"name": "w", "url": "https://hooks.example.com/x", "secret": SECRET, "events": ["rotation.due"]}, **body)
-    error = expect_error(api.post("/v1/webhooks", json=request), 400, "validation_error")
+    error = expect_error(api.post("/v1/webhooks", json=request), 422, "validation_error")
     assert error["details"]["fields"] == [field]
 
 

@@ -49,8 +49,18 @@ def test_default_secret_type_and_unknown_type(api, expect_error):
 
 @pytest.mark.parametrize("data", ["a string", ["a", "list"], None, 42])
 def test_data_must_be_an_object(api, expect_error, data):
-    error = expect_error(put(api, "svc/shape", data), 400, "validation_error")
+    """https://www.scailabs.ai/en/docs/scaivault/reference/error-codes: validation_error is 422 with details.fields."""
+    error = expect_error(put(api, "svc/shape", data), 422, "validation_error")
     assert error["details"]["fields"] == ["data"]
+
+
+def test_every_validation_error_is_422(api, expect_error):
+    """https://www.scailabs.ai/en/docs/scaivault/reference/error-codes: 422 validation_error, wherever it is raised."""
+    put(api, "svc/v", {"a": 1})
+    expect_error(put(api, "svc/v", {"a": 2}, options={"max_versions": True}), 422, "validation_error")
+    expect_error(api.post("/v1/secrets/batch", json={"paths": "svc/v"}), 422, "validation_error")
+    expect_error(api.post("/v1/rotation/policies", json={"name": "x"}), 422, "validation_error")
+    assert api.get("/v1/secrets/svc/v").json()["version"] == 1, "a refused write creates no version"
 
 
 def test_metadata_given_replaces_and_omitted_keeps(api, expect_error):
@@ -60,8 +70,8 @@ def test_metadata_given_replaces_and_omitted_keeps(api, expect_error):
     assert api.get("/v1/secrets/svc/meta").json()["metadata"] == metadata
     put(api, "svc/meta", {"k": 3}, metadata={"tags": ["only"]})
     assert api.get("/v1/secrets/svc/meta").json()["metadata"] == {"tags": ["only"]}
-    expect_error(put(api, "svc/meta", {"k": 4}, metadata={"tags": [{"key": "env", "value": "prod"}]}), 400, "validation_error")
-    expect_error(put(api, "svc/meta", {"k": 4}, metadata="text"), 400, "validation_error")
+    expect_error(put(api, "svc/meta", {"k": 4}, metadata={"tags": [{"key": "env", "value": "prod"}]}), 422, "validation_error")
+    expect_error(put(api, "svc/meta", {"k": 4}, metadata="text"), 422, "validation_error")
 
 
 def test_max_versions_prunes_and_is_remembered(api, expect_error, server):
@@ -76,7 +86,7 @@ def test_max_versions_prunes_and_is_remembered(api, expect_error, server):
     assert server.dev("GET", "/_dev/secrets/svc/pruned")["options"]["max_versions"] == 2
     expect_error(api.get("/v1/secrets/svc/pruned", params={"version": 3}), 404, "version_not_found")
     assert api.get("/v1/secrets/svc/pruned", params={"version": 4}).json()["data"] == {"v": 4}
-    expect_error(put(api, "svc/pruned", {"v": 6}, options={"max_versions": 0}), 400, "validation_error")
+    expect_error(put(api, "svc/pruned", {"v": 6}, options={"max_versions": 0}), 422, "validation_error")
 
 
 def test_expires_in_and_rotation_policy_id(api, expect_error):

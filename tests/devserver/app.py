@@ -136,9 +136,13 @@ class App:
         return response
 
     def _as_contracted(self, err):
-        """An error as the active contract words it (status of validation errors, scope details)."""
-        if self.contract.on("validation_422") and err.status == 400 and err.code == "validation_error":
-            err = ApiError(422, err.code, err.message, err.details, err.headers)
+        """An error as the active contract words it (status of validation errors, scope details).
+
+        validation_error is 422 (reference/error-codes) wherever it was raised; 400 under ``validation_400``."""
+        if err.code == "validation_error" and err.status in (400, 422):
+            status = 400 if self.contract.on("validation_400") else 422
+            if status != err.status:
+                err = ApiError(status, err.code, err.message, err.details, err.headers)
         if self.contract.on("no_required_scope") and err.code == "insufficient_scope" and err.details:
             err = ApiError(err.status, err.code, err.message,
                            {key: value for key, value in err.details.items() if key != "required_scope"}, err.headers)

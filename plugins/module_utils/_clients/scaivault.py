@@ -75,7 +75,7 @@ HARD_DELETE_PARAM = HARD_DELETE_PARAMS[0]
 # in order with the body {"metadata": {...}}; none = every metadata change writes a new version.
 METADATA_ROUTES = (("PATCH", ""), ("PATCH", "/metadata"), ("PUT", "/metadata"))
 METADATA_UPDATE_BODY_KEY = "metadata"
-# Validation errors: 400 (our first reading) or 422 (the error catalog), code validation_error.
+# Validation errors: 422 (the error catalog, reference/error-codes) or 400 (an older reading), code validation_error.
 VALIDATION_STATUSES = (400, 422)
 # "No such route" as a server says it; a 404 is told apart from "no such secret" by its code.
 ROUTE_MISSING_STATUSES = (404, 405, 501)

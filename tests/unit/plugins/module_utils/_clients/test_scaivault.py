@@ -769,7 +769,7 @@ def test_whoami_introspect_and_the_validation_answer(inprocess_vault):
     assert me["identity_id"] == "user:dev@scaivault.local" and isinstance(me["scopes"], list)
     own = client.introspect()
     assert own["active"] is True and "admin" in own["scopes"]
-    assert client.validation_answer() == (400, "validation_error")
+    assert client.validation_answer() == (422, "validation_error")  # reference/error-codes
     token = "skt_unit_reader"
     inprocess_vault.http.post("/_dev/tokens", json={"token": token, "identity_id": "sa:r", "scopes": ["secrets:read"]})
     assert inprocess_vault.client(token=token).introspect() is None  # not admin: nothing to say
