@@ -52,7 +52,10 @@ options:
     elements: str
   tenant_id:
     description:
-      - Tenant to act in (sent as C(X-Tenant-ID)); needs partner-admin rights for a tenant other than the token's.
+      - Tenant to act in, sent as C(X-Tenant-ID) on every request. Only for a partner-admin token, and only for a tenant of
+        its own partner. Leave it unset with any other token, which always acts in its own tenant (ScaiVault refuses the header
+        from it with 403 C(access_denied), even naming its own tenant).
+      - An unknown tenant fails with 404 C(tenant_not_found).
       - If not set, E(SCAIVAULT_TENANT_ID) is used.
     type: str
   validate_certs:

@@ -158,15 +158,28 @@ class App:
     def _authorize(self, request, route):
         identity = request.identity = self.tokens.authenticate(request.header("Authorization"))
         requested = request.tenant_hint or request.header("X-Tenant-ID")
-        if requested and requested != identity.tenant_id:
-            raise ApiError(403, "access_denied", "token of %s belongs to tenant %s and cannot access tenant %s" % (
-                identity.identity_id, identity.tenant_id, requested),
-                {"token_tenant_id": identity.tenant_id, "requested_tenant_id": requested})
-        request.tenant_id = identity.tenant_id
+        request.tenant_id = self._named_tenant(identity, requested) if requested else identity.tenant_id
         if route.scope and route.scope not in identity.scopes:
             target = request.params.get("path") or request.path
             raise ApiError(403, "insufficient_scope", "token lacks %s for %s" % (route.scope, target),
                            {"required_scope": route.scope, "token_scopes": sorted(identity.scopes), "path": target})
+
+    def _named_tenant(self, identity, requested):
+        """The tenant named by /v1/t/{id} or X-Tenant-ID [doc: core-concepts/multi-tenancy]: only a partner-admin
+        token may name one (403 access_denied otherwise, even its own); an unknown tenant is 404 tenant_not_found,
+        a tenant of another partner 403 access_denied."""
+        details = {"token_tenant_id": identity.tenant_id, "requested_tenant_id": requested}
+        if not identity.partner_admin:
+            raise ApiError(403, "access_denied", "naming a tenant (X-Tenant-ID or /v1/t/{tenant_id}) needs a partner-admin "
+                           "token; %s is not a partner admin (leave the tenant out to act in its own tenant %s)"
+                           % (identity.identity_id, identity.tenant_id), details)
+        partner = self.tokens.tenant_partner(requested)
+        if partner is None:
+            raise ApiError(404, "tenant_not_found", "tenant %s does not exist" % requested, details)
+        if partner != identity.partner_id:
+            raise ApiError(403, "access_denied", "tenant %s does not belong to partner %s of %s" % (
+                requested, identity.partner_id, identity.identity_id), details)
+        return requested
 
     @staticmethod
     def _identity_id(request):

@@ -11,6 +11,7 @@ import base64
 import binascii
 import hmac
 import secrets
+import dataclasses
 import urllib.parse
 from dataclasses import dataclass
 
@@ -66,8 +67,8 @@ def register(app, service_accounts):
         identity = request.identity
         return Response(200, {
             "identity_id": identity.identity_id, "identity_type": identity.identity_type,
-            "display_name": identity.identity_id, "tenant_id": identity.tenant_id, "partner_id": None,
-            "scopes": sorted(identity.scopes), "groups": [], "roles": [], "mfa_verified_at": None,
+            "display_name": identity.identity_id, "tenant_id": request.tenant_id, "partner_id": identity.partner_id,
+            "scopes": sorted(identity.scopes), "groups": [], "roles": sorted(identity.roles), "mfa_verified_at": None,
             "token_expires_at": iso(identity.expires_at),
         })
 
@@ -84,8 +85,8 @@ def register(app, service_accounts):
         granted = allowed & requested if requested else allowed
         if requested and not granted:
             return _oauth_error(400, "invalid_scope", "none of the requested scopes is allowed for this client")
-        identity = Identity(account.identity.identity_id, account.identity.identity_type, account.identity.tenant_id,
-                            frozenset(granted), after_seconds(account.token_ttl_seconds))
+        identity = dataclasses.replace(account.identity, scopes=frozenset(granted),
+                                       expires_at=after_seconds(account.token_ttl_seconds))
         token = "sat_" + secrets.token_urlsafe(32)
         app.tokens.add(token, identity, OAUTH)
         return Response(200, {"access_token": token, "token_type": "Bearer", "expires_in": account.token_ttl_seconds,

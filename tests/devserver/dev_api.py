@@ -76,7 +76,8 @@ def register(app):
             raise _invalid(exc) from None
         app.tokens.add(token, identity, RUNTIME)
         return Response(201, {"token": token, "identity_id": identity.identity_id, "identity_type": identity.identity_type,
-                              "tenant_id": identity.tenant_id, "scopes": sorted(identity.scopes), "expires_at": iso(identity.expires_at)})
+                              "tenant_id": identity.tenant_id, "partner_id": identity.partner_id, "roles": sorted(identity.roles),
+                              "scopes": sorted(identity.scopes), "expires_at": iso(identity.expires_at)})
 
     def contract(_request):
         return Response(200, app.contract.describe())

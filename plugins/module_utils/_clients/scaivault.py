@@ -549,6 +549,7 @@ class ScaiVaultClient:
             # The bearer token is sent too: a server that echoes headers must not show it.
             error = self._http_error(raw, method, api_path, secret_path, sent + ([token] if token else []),
                                      answer_holds_values)
+            error.tenant_id = self.settings.tenant_id or None
             if error.status == 401 and error.code == "token_expired" and self.tokens.renewable and not renewed_after_401:
                 # A token can expire between our renewal check and the server's: renew once.
                 renewed_after_401 = True

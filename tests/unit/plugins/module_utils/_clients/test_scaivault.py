@@ -829,3 +829,26 @@ def test_a_wait_that_would_end_exactly_at_the_deadline_is_still_taken(monkeypatc
     client.settings.retry_max_time = 10
     monkeypatch.setattr(sv.time, "time", lambda: 1000.0)
     assert client.get_secret("a")["version"] == 1 and sleeps == [10.0]
+
+
+def test_tenant_id_refusals_are_explained(inprocess_vault):
+    """https://www.scailabs.ai/en/docs/scaivault/core-concepts/multi-tenancy: X-Tenant-ID needs a partner-admin token
+    and a tenant of its partner; an unknown tenant is 404 tenant_not_found."""
+    inprocess_vault.put("tn/a", {"k": "v"})
+    plain = "skt_unit_plain"
+    inprocess_vault.http.post("/_dev/tokens", json={"token": plain, "identity_id": "sa:plain", "scopes": ["secrets:read"]})
+    assert inprocess_vault.client(token=plain).get_secret("tn/a")["data"] == {"k": "v"}
+    with pytest.raises(sv.ScaiVaultError) as err:
+        inprocess_vault.client(token=plain, tenant_id="tnt_dev").get_secret("tn/a")
+    assert (err.value.status, err.value.code, err.value.tenant_id) == (403, "access_denied", "tnt_dev")
+    assert "only a partner-admin token may do" in err.value.describe() and "leave tenant_id" in err.value.describe()
+    # The dev token is a partner admin of ptn_dev: its own tenant by name works, an unknown one is explained.
+    assert inprocess_vault.client(tenant_id="tnt_dev").get_secret("tn/a")["data"] == {"k": "v"}
+    with pytest.raises(sv.ScaiVaultError) as err:
+        inprocess_vault.client(tenant_id="tnt_nowhere").get_secret("tn/a")
+    assert (err.value.status, err.value.code) == (404, "tenant_not_found")
+    assert "Tenant tnt_nowhere does not exist: check tenant_id" in err.value.describe()
+    # Without tenant_id, a 403 keeps its ordinary hint.
+    with pytest.raises(sv.ScaiVaultError) as err:
+        inprocess_vault.client(token=plain).put_secret("tn/a", {"k": "w"})
+    assert err.value.tenant_id is None and "partner-admin" not in err.value.describe()
