@@ -86,7 +86,8 @@ options:
   retries:
     description:
       - Retries of a request answered C(429) (after C(Retry-After)), C(503), or failing to connect; reads are also retried
-        on C(500), C(502), C(504) and dropped connections, with jittered exponential backoff.
+        on C(500), C(502), C(504) and dropped connections, with jittered exponential backoff. A C(500 internal_error) is retried
+        once at most, as ScaiVault's docs say.
       - A write whose outcome is unknown is never re-sent blindly; the module re-reads and compares instead.
       - If not set, E(SCAIVAULT_RETRIES) is used.
     type: int

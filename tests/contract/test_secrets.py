@@ -161,3 +161,27 @@ def test_permanent_delete_of_live_secret_and_missing_paths(api, expect_error):
     expect_error(api.delete("/v1/secrets/svc/never", params={"permanent": "true"}), 404, "secret_not_found")
     expect_error(api.delete("/v1/secrets/svc/hard", params={"permanent": "maybe"}), 400, "invalid_request")
     assert put(api, "svc/hard", {"k": 2}).json()["version"] == 1
+
+
+def test_concurrent_write_is_version_conflict(server, api, expect_error):
+    """https://www.scailabs.ai/en/docs/scaivault/core-concepts/errors: a concurrent write yields 409 version_conflict
+    (fetch the current state and retry); the write that lost commits nothing."""
+    import threading  # pylint: disable=import-outside-toplevel
+
+    put(api, "svc/race", {"v": "base"})
+    server.dev("POST", "/_dev/faults", json={"faults": [
+        {"kind": "hold", "stage": "commit", "method": "PUT", "path_regex": "svc/race", "count": 1}]})
+    answers = []
+    slow = threading.Thread(target=lambda: answers.append(put(server.client(), "svc/race", {"v": "slow"})))
+    slow.start()
+    server.dev("POST", "/_dev/faults/wait-held", json={"held": 1, "timeout": 10})
+    assert put(api, "svc/race", {"v": "fast"}).status_code == 200
+    server.dev("POST", "/_dev/faults/release")
+    slow.join(10)
+    error = expect_error(answers[0], 409, "version_conflict")
+    assert error["details"]["current_version"] == 2
+    stored = api.get("/v1/secrets/svc/race").json()
+    assert stored["version"] == 2 and stored["data"] == {"v": "fast"}
+    assert server.dev("GET", "/_dev/secrets/svc/race")["versions"] == [1, 2]
+    # Re-fetched and retried, it lands on top.
+    assert put(api, "svc/race", {"v": "slow"}).json()["version"] == 3

@@ -96,7 +96,10 @@ class App:
         if fault.kind == "status":
             return self._error_response(request, fault.error())
         if fault.kind == "hold":
-            self.faults.holds.hold(fault.hold_seconds)
+            if fault.stage == "commit":
+                request.hold_before_commit = lambda: self.faults.holds.hold(fault.hold_seconds)
+            else:
+                self.faults.holds.hold(fault.hold_seconds)
             return self._process(request)
         if fault.kind == "path_error":
             response = self._process(request)

@@ -28,6 +28,13 @@ def _not_found(path):
     return ApiError(404, "secret_not_found", "secret %s not found" % path, {"path": path})
 
 
+def _conflict(path, started_at, now):
+    """[doc] core-concepts/errors: concurrent writes may yield 409 version_conflict (fetch current state, retry)."""
+    return ApiError(409, "version_conflict", "secret %s changed while this write was in progress (version %d when it "
+                    "started, %d now); fetch the current state and retry" % (path, started_at, now),
+                    {"path": path, "current_version": now})
+
+
 def _recoverable_until(record):
     return parse_iso(record.deleted_at) + RECOVERY_WINDOW
 
@@ -134,10 +141,15 @@ class SecretsApi:
         data, changes = self._parse_write(request.json_object(), now)
         for interceptor in self.interceptors:
             interceptor.check_write(request, path)
+        started_at = self._head_version(request.tenant_id, path)
+        if request.hold_before_commit is not None:
+            request.hold_before_commit()
         with self.db.transaction() as conn:
             previous = self._head(conn, request.tenant_id, path)
             if previous is not None and previous.deleted_at:
                 raise _exists_error(previous)
+            if previous is not None and previous.version != started_at:
+                raise _conflict(path, started_at, previous.version)
             base = previous or SecretRecord(request.tenant_id, path, DEFAULT_SECRET_TYPE, 0, created_at=iso(now))
             record = dataclasses.replace(base, version=base.version + 1, updated_at=iso(now), **changes)
             self.store.save(conn, record, data)
@@ -270,6 +282,12 @@ class SecretsApi:
         if body.get("metadata") is not None:
             changes["metadata"] = check_metadata(body["metadata"])
         return data, changes
+
+    def _head_version(self, tenant_id, path):
+        """The head version as a write starts (0 when absent): a write that commits on another head conflicts."""
+        with self.db.reading() as conn:
+            record = self.store.head(conn, tenant_id, path)
+        return record.version if record is not None else 0
 
     def _head(self, conn, tenant_id, path):
         """The head row; a soft delete past its recovery window is purged and reads as absent."""

@@ -18,6 +18,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -325,6 +326,41 @@ def test_dropped_answers_never_make_duplicate_versions(migrate, dev_server, vaul
     for index in range(60):
         assert vault.version("migrated/bulk/%05d" % index) == 1, index
     assert not migrate(prefixes=["bulk/"], mapping=BULK_MAPPING)["changed"]
+
+
+def test_version_conflicts_are_retried_once_and_never_overwrite_another_writer(migrate, asm, dev_server, vault):
+    """https://www.scailabs.ai/en/docs/scaivault/core-concepts/errors: 409 version_conflict - fetch the current state,
+    then retry. A conflict that left the target alone is sent once more; one where another writer landed keeps that
+    writer's version and reports the secret as an error (re-run to compare)."""
+    for name in ("prod/vc/a", "prod/vc/b"):
+        asm.create_secret(Name=name, SecretString='{"k": "%s"}' % name)
+    migrate(prefixes=["prod/vc/"])
+    for name in ("prod/vc/a", "prod/vc/b"):
+        asm.put_secret_value(SecretId=name, SecretString='{"k": "new"}')
+    # a: refused once with version_conflict, nothing else changed: sent once more.
+    dev_server.dev_faults([{"kind": "status", "status": 409, "code": "version_conflict", "method": "PUT",
+                            "path_regex": "/vc/a$", "count": 1}])
+    entry = by_name(migrate(names=["prod/vc/a"]))["prod/vc/a"]
+    dev_server.clear_dev_faults()
+    assert entry["action"] == "update" and "version_conflict" in " ".join(entry["notes"])
+    assert vault.stored("environments/production/vc/a")["versions"] == [1, 2]
+    assert_same_as_asm(vault, asm, "environments/production/vc/a", "prod/vc/a")
+    # b: another writer lands while the migration's PUT is inside the write.
+    path = "environments/production/vc/b"
+    dev_server.dev_faults([{"kind": "hold", "stage": "commit", "method": "PUT", "path_regex": "/vc/b$", "count": 1}])
+    outcome = {}
+    thread = threading.Thread(target=lambda: outcome.update(res=migrate(names=["prod/vc/b"], expect_failure=True)))
+    thread.start()
+    try:
+        vault.wait_held()
+        vault.put(path, {"other": "writer-value-456"}, metadata=vault.meta(path)["metadata"])
+    finally:
+        vault.release_held()
+        thread.join(120)
+        dev_server.clear_dev_faults()
+    entry = by_name(outcome["res"])["prod/vc/b"]
+    assert (entry["action"], entry["reason_code"]) == ("error", "version_conflict"), entry
+    assert vault.stored(path)["versions"] == [1, 2] and vault.get(path)["data"] == {"other": "writer-value-456"}
 
 
 def _module_pids(root):

@@ -393,6 +393,58 @@ def test_unknown_outcome_with_a_concurrent_writer_fails_without_resending(module
     assert vault.get(PATH)["data"] == {"other": "writer-value-123"}, "the module wrote over the other writer"
 
 
+def _update_during(module, vault, other_writer):
+    """Run a scaivault_secret update whose PUT the dev server holds inside the write (after it read the head);
+    ``other_writer()`` runs meanwhile. Returns the module's result."""
+    outcome = {}
+    thread = threading.Thread(target=lambda: outcome.update(res=module(MODULE, dict(path=PATH, data=dict(
+        BASE_DATA, secret_key=SECRET_2)))))
+    thread.start()
+    try:
+        vault.wait_held()
+        other_writer()
+    finally:
+        vault.release_held()
+        thread.join(120)
+        vault.clear_faults()
+    return outcome["res"]
+
+
+def test_a_concurrent_writer_is_version_conflict_and_never_overwritten(module, vault):
+    """https://www.scailabs.ai/en/docs/scaivault/core-concepts/errors: concurrent writes yield 409 version_conflict;
+    fetch the current state and retry. Another writer's version lands while the module's PUT is inside the write:
+    the server refuses the module's PUT, the module re-reads, sees the other writer's newer value and fails without
+    writing over it."""
+    seed(vault)
+    vault.faults([{"kind": "hold", "stage": "commit", "method": "PUT", "path_regex": "^/v1/secrets/", "count": 1}])
+    vault.reset_counters()
+    res = _update_during(module, vault, lambda: vault.put(PATH, {"other": "writer-value-123"}))
+    assert res.failed, "the module did not notice the other writer: %s" % res.result
+    assert "version_conflict" in res.result["msg"] and "(now version 2); that version was kept, not overwritten" in res.result["msg"]
+    assert route_count(vault.counters(), PUT_ROUTE) == 2  # the module's refused PUT and the other writer's
+    assert vault.stored(PATH)["versions"] == [1, 2]
+    assert vault.get(PATH)["data"] == {"other": "writer-value-123"}, "the module wrote over the other writer"
+    assert SECRET_2 not in json.dumps(res.result)
+
+
+def test_a_version_conflict_that_left_the_secret_alone_is_retried_once(module, vault):
+    """version_conflict, and the re-read shows the version the plan was made from: the PUT is sent once more."""
+    seed(vault)
+    vault.faults([{"kind": "status", "status": 409, "code": "version_conflict", "method": "PUT", "count": 1}])
+    vault.reset_counters()
+    res = module(MODULE, dict(path=PATH, data=dict(BASE_DATA, secret_key=SECRET_2)))
+    assert not res.failed and res.changed and res.result["version"] == 2, res.result.get("msg")
+    assert "version_conflict" in json.dumps(res.result.get("warnings", []))
+    assert route_count(vault.counters(), PUT_ROUTE) == 2 and vault.stored(PATH)["versions"] == [1, 2]
+    assert vault.get(PATH)["data"]["secret_key"] == SECRET_2
+    # Twice in a row: retried once only, then it fails naming the conflict; nothing written.
+    vault.faults([{"kind": "status", "status": 409, "code": "version_conflict", "method": "PUT", "count": 2}])
+    res = module(MODULE, dict(path=PATH, data=BASE_DATA))
+    assert res.failed and "still not applied after one more attempt" in res.result["msg"]
+    assert vault.stored(PATH)["versions"] == [1, 2]
+    vault.clear_faults()
+
+
 # -- through ansible-playbook: four steps, a lost answer, errors, and no value anywhere at -vvvv ----------
 LEAK_PLAY = """
 - hosts: localhost

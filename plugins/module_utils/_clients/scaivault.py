@@ -122,6 +122,8 @@ _CATEGORY_RULES = (
 
 SAFE_METHODS = frozenset(["GET", "HEAD", "OPTIONS"])
 RETRY_AFTER_CAP_SECONDS = 120
+# [doc] core-concepts/errors: internal_error is retried once (with backoff), then escalated, whatever `retries` says.
+INTERNAL_ERROR_RETRIES = 1
 
 
 def endpoint_category(method, api_path):
@@ -520,6 +522,7 @@ class ScaiVaultClient:
         attempts = self.settings.retries + 1
         deadline = time.time() + self.settings.retry_max_time
         renewed_after_401 = False
+        internal_errors = 0
         attempt = 0
         while True:
             attempt += 1
@@ -556,6 +559,10 @@ class ScaiVaultClient:
                 self.tokens.token(force_renew=True)
                 continue
             if self._retryable_status(error, idempotent):
+                if error.status == 500 or error.code == "internal_error":
+                    internal_errors += 1
+                    if internal_errors > INTERNAL_ERROR_RETRIES:
+                        raise error
                 if self._retry(attempt, attempts, deadline, error, raw.headers.get("retry-after")):
                     continue
                 raise error

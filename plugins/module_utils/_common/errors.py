@@ -146,6 +146,8 @@ _SCAIVAULT_HINTS = {
     "federated_path_read_only": "{path} is served by a federation backend: write to a canonical "
                                 "(non-federated) path instead",
     "invalid_path": "ScaiVault paths use lowercase a-z 0-9 - _ /, at most 10 segments and 512 characters",  # = PATH_RULES
+    "version_conflict": "Another write to {path} was in progress: run the task again to compare against the "
+                        "version stored now",
     "rate_limited": "The tenant's rate limit was exhausted even after retries: lower concurrency or raise retries",
     "secret_too_large": "The secret exceeds the size ScaiVault accepts: split it into several secrets",
     "tenant_not_found": "Tenant {tenant} does not exist: check tenant_id (or SCAIVAULT_TENANT_ID), or leave it unset "
@@ -160,6 +162,9 @@ _SCAIVAULT_HINTS = {
                  "validate_certs=false only for throwaway test servers",
 }
 
+
+# [doc] core-concepts/errors: a concurrent write; fetch the current state, then retry (never a blind re-PUT).
+VERSION_CONFLICT = "version_conflict"
 
 # A 403 while tenant_id names a tenant [doc: core-concepts/multi-tenancy]: only a partner-admin token may name one
 # (X-Tenant-ID or /v1/t/{id}), and only a tenant of its own partner.

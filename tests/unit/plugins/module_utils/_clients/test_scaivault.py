@@ -116,6 +116,18 @@ def test_get_server_error_is_retried(status):
     assert client.get_secret("a")["version"] == 3
 
 
+def test_internal_error_is_retried_once_then_escalated():
+    """https://www.scailabs.ai/en/docs/scaivault/core-concepts/errors: internal_error - retry once with backoff."""
+    script = Script(*[(500, error_body("internal_error"))] * 4)
+    sleeps = []
+    with pytest.raises(sv.ScaiVaultError) as info:
+        make_client(script, sleeps, retries=5).get_secret("a")
+    assert info.value.code == "internal_error" and len(script.requests) == 2 and len(sleeps) == 1
+    # 503 service_unavailable is still retried up to `retries`.
+    script = Script(*[(503, error_body("service_unavailable"))] * 4, (200, {"path": "a", "version": 3}))
+    assert make_client(script, [], retries=5).get_secret("a")["version"] == 3 and len(script.requests) == 5
+
+
 def test_get_dropped_connection_is_retried():
     script = Script(httpx.ReadError("reset"), (200, {"path": "a", "version": 3}))
     assert make_client(script).get_secret("a")["version"] == 3
