@@ -54,7 +54,7 @@ options:
     description:
       - Tenant to act in, sent as C(X-Tenant-ID) on every request. Only for a partner-admin token, and only for a tenant of
         its own partner. Leave it unset with any other token, which always acts in its own tenant (ScaiVault refuses the header
-        from it with 403 C(access_denied), even naming its own tenant).
+        from it with 403 C(tenant_access_denied), even naming its own tenant; another partner's tenant is 403 C(access_denied)).
       - An unknown tenant fails with 404 C(tenant_not_found).
       - If not set, E(SCAIVAULT_TENANT_ID) is used.
     type: str

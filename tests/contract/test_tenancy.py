@@ -5,7 +5,8 @@
 
 https://www.scailabs.ai/en/docs/scaivault/core-concepts/multi-tenancy: the prefix and the header need a partner-admin
 token and a tenant inside the caller's partner; another partner's tenant is 403 access_denied, an unknown tenant
-404 tenant_not_found.
+404 tenant_not_found. https://www.scailabs.ai/en/docs/scaivault/reference/error-codes: 403 tenant_access_denied is
+"cross-tenant without partner admin".
 """
 
 
@@ -28,7 +29,7 @@ def test_only_a_partner_admin_may_name_a_tenant(api, expect_error):
                  lambda: api.get("/v1/t/tnt_dev/auth/whoami"),
                  lambda: api.get("/v1/secrets/tn/one", headers={"X-Tenant-ID": "tnt_other"}),
                  lambda: api.put("/v1/t/tnt_nowhere/secrets/tn/one", json={"data": {}})):
-        error = expect_error(call(), 403, "access_denied")
+        error = expect_error(call(), 403, "tenant_access_denied")  # reference/error-codes
         assert "partner-admin" in error["message"]
     assert api.get("/v1/auth/whoami").json()["roles"] == []
 

@@ -169,11 +169,11 @@ class App:
 
     def _named_tenant(self, identity, requested):
         """The tenant named by /v1/t/{id} or X-Tenant-ID [doc: core-concepts/multi-tenancy]: only a partner-admin
-        token may name one (403 access_denied otherwise, even its own); an unknown tenant is 404 tenant_not_found,
-        a tenant of another partner 403 access_denied."""
+        token may name one (403 tenant_access_denied otherwise, even its own: reference/error-codes, "cross-tenant
+        without partner admin"); an unknown tenant is 404 tenant_not_found, another partner's tenant 403 access_denied."""
         details = {"token_tenant_id": identity.tenant_id, "requested_tenant_id": requested}
         if not identity.partner_admin:
-            raise ApiError(403, "access_denied", "naming a tenant (X-Tenant-ID or /v1/t/{tenant_id}) needs a partner-admin "
+            raise ApiError(403, "tenant_access_denied", "naming a tenant (X-Tenant-ID or /v1/t/{tenant_id}) needs a partner-admin "
                            "token; %s is not a partner admin (leave the tenant out to act in its own tenant %s)"
                            % (identity.identity_id, identity.tenant_id), details)
         partner = self.tokens.tenant_partner(requested)

@@ -25,7 +25,7 @@ __metaclass__ = type
 # "No such secret" as ScaiVault says it: in an error answer, or per path in a batch answer.
 SCAIVAULT_NOT_FOUND_CODES = frozenset(["secret_not_found", "version_not_found", "not_found"])
 # The identity may not do this: a token scope or a policy grant is missing.
-SCAIVAULT_DENIED_CODES = frozenset(["insufficient_scope", "access_denied"])
+SCAIVAULT_DENIED_CODES = frozenset(["insufficient_scope", "access_denied", "tenant_access_denied"])
 AWS_ACCESS_DENIED_CODES = frozenset(["AccessDeniedException", "AccessDenied", "403", "UnauthorizedOperation"])
 AWS_NOT_FOUND_CODES = frozenset(["ResourceNotFoundException"])
 

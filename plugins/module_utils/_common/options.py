@@ -73,8 +73,8 @@ SCAIVAULT_CONNECTION = (
            type="list", elements="str"),
     option("tenant_id", ["Tenant to act in, sent as C(X-Tenant-ID) on every request. Only for a partner-admin token, "
                          "and only for a tenant of its own partner. Leave it unset with any other token, which always "
-                         "acts in its own tenant (ScaiVault refuses the header from it with 403 C(access_denied), "
-                         "even naming its own tenant).",
+                         "acts in its own tenant (ScaiVault refuses the header from it with 403 C(tenant_access_denied), "
+                         "even naming its own tenant; another partner's tenant is 403 C(access_denied)).",
                          "An unknown tenant fails with 404 C(tenant_not_found)."],
            env=("SCAIVAULT_TENANT_ID",), plugin_description="Tenant to act in (C(X-Tenant-ID)).", type="str"),
     option("validate_certs", ["Verify the server's TLS certificate. Turn off only for throwaway test servers."],

@@ -852,7 +852,7 @@ def test_tenant_id_refusals_are_explained(inprocess_vault):
     assert inprocess_vault.client(token=plain).get_secret("tn/a")["data"] == {"k": "v"}
     with pytest.raises(sv.ScaiVaultError) as err:
         inprocess_vault.client(token=plain, tenant_id="tnt_dev").get_secret("tn/a")
-    assert (err.value.status, err.value.code, err.value.tenant_id) == (403, "access_denied", "tnt_dev")
+    assert (err.value.status, err.value.code, err.value.tenant_id) == (403, "tenant_access_denied", "tnt_dev")
     assert "only a partner-admin token may do" in err.value.describe() and "leave tenant_id" in err.value.describe()
     # The dev token is a partner admin of ptn_dev: its own tenant by name works, an unknown one is explained.
     assert inprocess_vault.client(tenant_id="tnt_dev").get_secret("tn/a")["data"] == {"k": "v"}
