@@ -189,7 +189,8 @@ class App:
         return request.identity.identity_id if request.identity else None
 
     def _consume_rate_limit(self, request, route):
-        return self.rate_limiter.consume(self._identity_id(request), route.category)
+        extra = route.extra_units(request) if route.extra_units else None
+        return self.rate_limiter.consume(self._identity_id(request), route.category, extra)
 
     def _peek_rate_limit(self, request):
         category = request.route.category if request.route else None

@@ -106,6 +106,7 @@ def register(app, service_accounts):
                               "tenant_id": identity.tenant_id, "scopes": sorted(identity.scopes),
                               "expires_at": iso(identity.expires_at), "issued_at": None})
 
-    app.router.add("GET", "/v1/auth/whoami", whoami)
-    app.router.add("POST", "/v1/auth/introspect", introspect, scope="admin")
+    # advanced/rate-limiting: "Auth whoami / introspect", 300 per minute.
+    app.router.add("GET", "/v1/auth/whoami", whoami, category="auth")
+    app.router.add("POST", "/v1/auth/introspect", introspect, scope="admin", category="auth")
     app.router.add("POST", "/oauth/token", issue_token, public=True)

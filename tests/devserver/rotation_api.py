@@ -449,7 +449,8 @@ class RotationApi:
     # -- wiring --------------------------------------------------------------------------------
 
     def register(self, router):
-        policy = dict(scope="admin", category="rotation")
+        # The docs' rate-limit categories have none for rotation policies (advanced/rate-limiting): not limited.
+        policy = dict(scope="admin")
         router.add("GET", "/v1/rotation/policies", self.list_policies, **policy)
         router.add("POST", "/v1/rotation/policies", self.create, **policy)
         router.add("GET", "/v1/rotation/policies/{id}", self.get, **policy)

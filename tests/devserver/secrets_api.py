@@ -93,6 +93,17 @@ def _option_changes(options, now):
     return changes
 
 
+def _batch_read_units(request):
+    """[doc] api-guides/batch-operations: a batch read costs 1 batch-read unit + 1 read unit per path."""
+    try:
+        paths = json.loads(request.body or b"{}").get("paths")
+    except (ValueError, AttributeError):
+        return {}
+    if not isinstance(paths, list):
+        return {}
+    return {"read": len(set(path for path in paths if isinstance(path, str)))}
+
+
 def _version_arg(request):
     text = request.arg("version")
     if text is None:
@@ -113,7 +124,8 @@ class SecretsApi:
 
     def register(self, router):
         router.add("GET", "/v1/secrets", self.list_secrets, scope="secrets:list", category="list", audit_action="list")
-        router.add("POST", "/v1/secrets/batch", self.batch_read, scope="secrets:read", category="batch_read", audit_action="read")
+        router.add("POST", "/v1/secrets/batch", self.batch_read, scope="secrets:read", category="batch_read", audit_action="read",
+                   extra_units=_batch_read_units)
         router.add("POST", "/v1/secrets/batch/metadata", self.batch_metadata, scope="secrets:list", category="batch_metadata",
                    audit_action="list")
         router.add("GET", "/v1/secrets/{path:path}", self.read, scope="secrets:read", category="read", audit_action="read")

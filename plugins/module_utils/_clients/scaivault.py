@@ -36,6 +36,7 @@ except ImportError as exc:  # pragma: no cover - exercised by the sanity import 
     HAS_HTTPX = False
     HTTPX_IMPORT_ERROR = exc
 
+from ansible_collections.scailabs.scaivault.plugins.module_utils._clients.pacing import READ_CATEGORIES, ReadPacing, read_costs
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.encoding import values_equal
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import (
     ScaiVaultConnectionError, ScaiVaultContractError, ScaiVaultError, ScaiVaultUnknownOutcome)
@@ -490,6 +491,7 @@ class ScaiVaultClient:
         self._token_http = httpx.Client(**token_http_args) if settings.client_id else None
         self.tokens = TokenSource(settings, self._token_http)
         self.rate_limits = RateLimitState()
+        self.read_pacing = ReadPacing(self.rate_limits)
         self.counter = CallCounter()
         self.discoveries = discoveries if discoveries is not None else discoveries_for(settings)
 
@@ -518,6 +520,7 @@ class ScaiVaultClient:
         if idempotent is None:
             idempotent = method in SAFE_METHODS
         category = endpoint_category(method, api_path)
+        costs = self._read_costs(category, json_body)
         sent = sent_strings(json_body) if json_body is not None else []
         attempts = self.settings.retries + 1
         deadline = time.time() + self.settings.retry_max_time
@@ -529,7 +532,7 @@ class ScaiVaultClient:
             token = self.tokens.token()
             headers = {"Authorization": "Bearer %s" % token} if token else {}
             try:
-                raw = self._http.request(method, api_path, json=json_body, params=params, headers=headers)
+                raw = self._send(method, api_path, json_body, params, headers, category, costs)
             except _NOT_SENT_ERRORS as exc:
                 error = self._transport_error(exc, method, api_path, secret_path, sent=False)
                 if self._retry(attempt, attempts, deadline, error, None):
@@ -545,7 +548,6 @@ class ScaiVaultClient:
                 raise self._transport_error(exc, method, api_path, secret_path, sent=True, idempotent=idempotent)
 
             self.counter.add("%s %s" % (method, category), raw.status_code)
-            self.rate_limits.update(category, raw.headers)
             if raw.status_code < 400:
                 return Response(raw.status_code, _json_or_none(raw), raw.headers)
 
@@ -574,6 +576,26 @@ class ScaiVaultClient:
                     status=error.status, code="unknown_outcome", request_id=error.request_id,
                     path=secret_path, method=method)
             raise error
+
+    def _send(self, method, api_path, json_body, params, headers, category, costs):
+        """One attempt: paced when it is a read (costs), its X-RateLimit-* figures noted before the pacer learns them."""
+        if costs:
+            self.read_pacing.acquire(costs)
+        try:
+            raw = self._http.request(method, api_path, json=json_body, params=params, headers=headers)
+            self.rate_limits.update(category, raw.headers)
+            return raw
+        finally:
+            if costs:
+                self.read_pacing.release(costs)
+
+    @staticmethod
+    def _read_costs(category, json_body):
+        """What a read costs in rate-limit units (a batch read: 1 batch_read + 1 read per path), or None."""
+        if category not in READ_CATEGORIES:
+            return None
+        paths = json_body.get("paths") if isinstance(json_body, dict) else None
+        return read_costs(category, len(set(paths)) if isinstance(paths, list) else 0)
 
     @staticmethod
     def _retryable_status(error, idempotent):
