@@ -47,6 +47,7 @@ TOKENS = {
     "service_accounts": {
         "migrator": {"client_secret": "s3cret", "identity_id": "sa:migrator", "tenant_id": "tnt_dev",
                      "scopes": ["secrets:read", "secrets:write", "secrets:list"], "token_ttl_seconds": SHORT_TTL},
+        "hourly": {"client_secret": "s3cret-too", "identity_id": "sa:hourly", "tenant_id": "tnt_dev", "scopes": ["secrets:read"]},
     },
 }
 

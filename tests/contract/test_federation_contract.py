@@ -153,12 +153,12 @@ def test_crud_and_partial_patch(http):
     ({"mode": "live"}, 422, "validation_error"),
     ({"sync_interval": None}, 422, "validation_error"),
     ({"sync_interval": "soon"}, 400, "invalid_duration"),
-    ({"path_mapping": {"external/aws/**": "prod/*"}}, 400, "invalid_path_mapping"),
-    ({"path_mapping": {"External/**": "prod/**"}}, 400, "invalid_path_mapping"),
+    ({"path_mapping": {"external/aws/**": "prod/*"}}, 400, "invalid_config"),  # reference/error-codes
+    ({"path_mapping": {"External/**": "prod/**"}}, 400, "invalid_glob"),
     ({"path_mapping": {}}, 422, "validation_error"),
-    ({"config": {"region": "us-east-1", "secret_access_key": "x" * 12}}, 422, "validation_error"),
-    ({"config": {"region": "us-east-1", "endpoint_url": "http://169.254.169.254"}}, 422, "validation_error"),
-    ({"config": {"region": "mars"}}, 422, "validation_error"),
+    ({"config": {"region": "us-east-1", "secret_access_key": "x" * 12}}, 400, "invalid_config"),
+    ({"config": {"region": "us-east-1", "endpoint_url": "http://169.254.169.254"}}, 400, "invalid_config"),
+    ({"config": {"region": "mars"}}, 400, "invalid_config"),
     ({"transform": {"tags": "upper"}}, 422, "validation_error"),
 ])
 def test_invalid_bodies_are_refused(http, change, status, code):

@@ -179,7 +179,7 @@ def test_attach_list_detach(api, expect_error):
     attached = api.post("/v1/rotation/policies/%s/secrets" % policy["id"], json={"secret_path": "env/db/password"})
     assert attached.status_code == 201 and attached.json()["secret_path"] == "env/db/password"
     again = api.post("/v1/rotation/policies/%s/secrets" % policy["id"], json={"secret_path": "env/db/password"})
-    assert again.status_code == 200
+    assert again.status_code == 201  # https://www.scailabs.ai/en/docs/scaivault/reference/rotation: attach -> 201
     assert api.get("/v1/secrets/env/db/password").json()["rotation_policy_id"] == policy["id"]
     assert api.get("/v1/rotation/policies/" + policy["id"]).json()["secrets_count"] == 1
     items = api.get("/v1/rotation/policies/%s/secrets" % policy["id"]).json()["secrets"]

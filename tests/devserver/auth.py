@@ -68,8 +68,14 @@ class Identity:
         return self.expires_at is not None and self.expires_at <= utcnow()
 
 
+# [doc] reference/audit: identity_type is one of these.
+IDENTITY_TYPES = ("user", "service_account", "group")
+
+
 def default_identity_type(identity_id):
-    return "service_account" if identity_id.startswith("sa:") else "user"
+    if identity_id.startswith("sa:"):
+        return "service_account"
+    return "group" if identity_id.startswith("group:") else "user"
 
 
 def identity_from_dict(spec, where):
@@ -83,10 +89,13 @@ def identity_from_dict(spec, where):
     roles = spec.get("roles", [])
     if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
         raise ValueError("%s: roles must be a list of strings (e.g. [%r])" % (where, PARTNER_ADMIN))
+    identity_type = spec.get("identity_type") or default_identity_type(identity_id)
+    if identity_type not in IDENTITY_TYPES:
+        raise ValueError("%s: identity_type must be one of %s (got %r)" % (where, ", ".join(IDENTITY_TYPES), identity_type))
     expires_at = spec.get("expires_at")
     return Identity(
         identity_id=identity_id,
-        identity_type=spec.get("identity_type") or default_identity_type(identity_id),
+        identity_type=identity_type,
         tenant_id=spec.get("tenant_id") or DEV_TENANT,
         scopes=frozenset(scopes),
         expires_at=parse_iso(expires_at) if isinstance(expires_at, str) else expires_at,

@@ -485,7 +485,7 @@ class _SyncActor:
     """What the audit log needs to know about a sync run (it has no HTTP request)."""
 
     def __init__(self, backend):
-        self.identity = SimpleNamespace(identity_type="system", identity_id="system:federation/%s" % backend.name)
+        self.identity = SimpleNamespace(identity_type="service_account", identity_id="system:federation/%s" % backend.name)  # reference/audit types
         self.tenant_id = backend.tenant_id
         self.client_ip = None
         self.user_agent = "scaivault-federation-sync"

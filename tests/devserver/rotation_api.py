@@ -278,7 +278,7 @@ class RotationApi:
                 conn.execute("INSERT OR REPLACE INTO rotation_schedule (tenant_id, path, policy_id, attached_at) VALUES (?,?,?,?)",
                              (request.tenant_id, path, row["id"], now))
             assignment = self._assignment(conn, request.tenant_id, row, path)
-        return Response(200 if already else 201, assignment)
+        return Response(201, assignment)  # [doc] reference/rotation: attach answers 201, also when already attached
 
     def detach(self, request):
         # The router has already unquoted the parameter: "a%2Fb" and "a/b" name the same secret.
@@ -396,7 +396,7 @@ class RotationApi:
         record = dataclasses.replace(head, version=head.version + 1, updated_at=stamp)
         SecretStore.save(conn, record, new_data)
         actor = types.SimpleNamespace(
-            identity=types.SimpleNamespace(identity_type="system", identity_id=SCHEDULER_IDENTITY), tenant_id=tenant_id,
+            identity=types.SimpleNamespace(identity_type="service_account", identity_id=SCHEDULER_IDENTITY), tenant_id=tenant_id,
             client_ip=None, user_agent="scaivault-rotation-scheduler", request_id="req_" + secrets.token_hex(12),
             elapsed_ms=lambda: 0.0, audited=False)
         self.app.audit.record(conn, actor, "rotate", path, True, {"rotation_policy_id": policy["id"], "version": record.version})
