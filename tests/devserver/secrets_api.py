@@ -239,17 +239,20 @@ class SecretsApi:
         return self._run_batch(request, paths, describe_one, "list", fail_fast=False)
 
     def _run_batch(self, request, paths, resolve, action, fail_fast):
-        """Partial success: each path lands in ``secrets`` or ``errors``; fail_fast stops at the first error."""
+        """Partial success: each path lands in ``secrets`` or ``errors``. fail_fast [doc: api-guides/batch-operations]
+        aborts the whole batch at the first error: the answer is that error (details.path names the path), no value
+        is returned and nothing of the batch is audited as read (the app audits the failed request)."""
         found, errors = {}, {}
         with self.db.transaction() as conn:
             for path in paths:
                 try:
                     found[path] = resolve(conn, path)
                 except ApiError as err:
+                    if fail_fast:
+                        raise ApiError(err.status, err.code, "batch aborted (fail_fast) at %s: %s" % (path, err.message),
+                                       dict(err.details or {}, path=path, fail_fast=True)) from None
                     errors[path] = {"code": err.code, "message": err.message}
                     self.audit.record(conn, request, action, path, False, {"batch": True, "error_code": err.code})
-                    if fail_fast:
-                        break
         return Response(200, {"secrets": found, "errors": errors})
 
     @staticmethod
