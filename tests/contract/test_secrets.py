@@ -90,13 +90,19 @@ def test_max_versions_prunes_and_is_remembered(api, expect_error, server):
 
 
 def test_expires_in_and_rotation_policy_id(api, expect_error):
+    """https://www.scailabs.ai/en/docs/scaivault/reference/rotation: an unknown policy is 404 rotation_policy_not_found."""
+    error = expect_error(put(api, "svc/expiring", {"k": 0}, options={"rotation_policy_id": "rot_nowhere"}), 404,
+                         "rotation_policy_not_found")
+    assert error["details"]["rotation_policy_id"] == "rot_nowhere"
+    assert api.get("/v1/secrets/svc/expiring").status_code == 404, "the refused write wrote nothing"
+    policy_id = api.post("/v1/rotation/policies", json={"name": "weekly", "interval": "7d"}).json()["id"]
     before = datetime.datetime.now(datetime.timezone.utc)
-    body = put(api, "svc/expiring", {"k": 1}, options={"expires_in": "7d", "rotation_policy_id": "rot_123"}).json()
+    body = put(api, "svc/expiring", {"k": 1}, options={"expires_in": "7d", "rotation_policy_id": policy_id}).json()
     expires = datetime.datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00"))
     assert datetime.timedelta(days=7) <= expires - before < datetime.timedelta(days=7, minutes=1)
-    assert body["rotation_policy_id"] == "rot_123"
+    assert body["rotation_policy_id"] == policy_id
     kept = put(api, "svc/expiring", {"k": 2}).json()
-    assert kept["expires_at"] == body["expires_at"] and kept["rotation_policy_id"] == "rot_123"
+    assert kept["expires_at"] == body["expires_at"] and kept["rotation_policy_id"] == policy_id
     expect_error(put(api, "svc/expiring", {"k": 3}, options={"expires_in": "soon"}), 400, "invalid_duration")
 
 

@@ -118,6 +118,13 @@ class RotationApi:
 
     # -- storage helpers -----------------------------------------------------------------------
 
+    def check_write_options(self, conn, tenant_id, changes):
+        """[doc] reference/rotation: options.rotation_policy_id on a PUT must name a policy (404 rotation_policy_not_found)."""
+        policy_id = changes.get("rotation_policy_id")
+        if policy_id is not None and self._row(conn, tenant_id, policy_id) is None:
+            raise ApiError(404, "rotation_policy_not_found", "rotation policy %s not found (options.rotation_policy_id)"
+                           % policy_id, {"rotation_policy_id": policy_id, "fields": ["options.rotation_policy_id"]})
+
     @staticmethod
     def _row(conn, tenant_id, policy_id):
         return conn.execute("SELECT * FROM rotation_policies WHERE tenant_id = ? AND id = ?", (tenant_id, policy_id)).fetchone()
@@ -514,6 +521,8 @@ def register(app, events=None):
     """
     api = RotationApi(app, events)
     api.register(app.router)
+    if app.secrets is not None:
+        app.secrets.option_checks.append(api.check_write_options)
     app.dev_router.add("POST", "/_dev/rotation/tick", _tick_control(api))
     api.ticker = _start_ticker(api)
     return api

@@ -120,6 +120,9 @@ class SecretsApi:
         self.store = SecretStore(app.db)
         self.max_secret_bytes = max_secret_bytes
         self.interceptors = []
+        # (conn, tenant_id, record changes) -> None or raise: checks other features make of a write's options
+        # (rotation: options.rotation_policy_id must name a policy).
+        self.option_checks = []
         self.contract = app.contract
 
     def register(self, router):
@@ -162,6 +165,8 @@ class SecretsApi:
                 raise _exists_error(previous)
             if previous is not None and previous.version != started_at:
                 raise _conflict(path, started_at, previous.version)
+            for check in self.option_checks:
+                check(conn, request.tenant_id, changes)
             base = previous or SecretRecord(request.tenant_id, path, DEFAULT_SECRET_TYPE, 0, created_at=iso(now))
             record = dataclasses.replace(base, version=base.version + 1, updated_at=iso(now), **changes)
             self.store.save(conn, record, data)

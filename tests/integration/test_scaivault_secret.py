@@ -23,6 +23,7 @@ from integration.secret_helpers import (
 
 MODULE = "scaivault_secret"
 PATH = "environments/production/billing/stripe"
+TEST_POLICY = "rot_test_policy"  # a policy name; the test creates it and uses its id
 SECRET = "sk_live_51HxQzLeakCanary7781"
 SECRET_2 = "sk_live_51HxQzRotatedCanary9902"
 BASE_DATA = {"secret_key": SECRET, "publishable_key": "pk_live_public", "nested": {"a": 1, "b": [1, 2]}}
@@ -121,8 +122,7 @@ CHANGES = [
     ("custom_metadata", dict(metadata={"source": {"name": "prod/billing/stripe", "region": "eu-west-1"}}),
      ["metadata.source"], lambda s: s["metadata"]["source"]["region"] == "eu-west-1" and s["metadata"]["owner"]),
     ("expires_in", dict(options={"expires_in": "30d"}), ["options.expires_in"], lambda s: s["expires_at"]),
-    ("rotation_policy_id", dict(options={"rotation_policy_id": "rot_test_policy"}), ["options.rotation_policy_id"],
-     lambda s: s["rotation_policy_id"] == "rot_test_policy"),
+    ("rotation_policy_id", dict(options={"rotation_policy_id": TEST_POLICY}), ["options.rotation_policy_id"], None),
     ("overwrite_never_metadata", dict(data={"secret_key": "ignored_by_overwrite_never"}, overwrite="never",
                                       metadata={"owner": "team:x"}), ["metadata.owner"],
      lambda s: s["data"] == BASE_DATA and s["metadata"]["owner"] == "team:x"),
@@ -132,6 +132,10 @@ CHANGES = [
 @pytest.mark.parametrize("args, fields, stored_ok", [c[1:] for c in CHANGES], ids=[c[0] for c in CHANGES])
 def test_each_option_four_steps(module, vault, args, fields, stored_ok):
     seed(vault)
+    if (args.get("options") or {}).get("rotation_policy_id") == TEST_POLICY:
+        # A real policy (reference/rotation: an unknown one is 404 rotation_policy_not_found), named like the case.
+        args = dict(args, options={"rotation_policy_id": vault.rotation_policy(TEST_POLICY)})
+        stored_ok = lambda s, policy_id=args["options"]["rotation_policy_id"]: s["rotation_policy_id"] == policy_id  # noqa: E731
     four_steps(module, vault, dict(args, path=PATH), fields)
     stored = vault.get(PATH)
     assert stored_ok(stored), stored["metadata"]
@@ -173,13 +177,14 @@ def test_check_mode_create_then_options_stay_idempotent(module, vault):
 
 
 def test_unset_options_leave_stored_values_alone(module, vault):
-    seed(vault, options={"max_versions": 4, "expires_in": "7d", "rotation_policy_id": "rot_keep"})
+    keep = vault.rotation_policy("keep")
+    seed(vault, options={"max_versions": 4, "expires_in": "7d", "rotation_policy_id": keep})
     before = vault.meta(PATH)
     res = module(MODULE, dict(path=PATH, data=dict(BASE_DATA, secret_key=SECRET_2)))
     assert res.changed and res.result["changed_fields"] == ["data"]
     after = vault.meta(PATH)
     assert after["metadata"] == BASE_META and after["secret_type"] == "json"
-    assert after["options"]["max_versions"] == 4 and after["rotation_policy_id"] == "rot_keep"
+    assert after["options"]["max_versions"] == 4 and after["rotation_policy_id"] == keep
     assert after["expires_at"] == before["expires_at"]
 
 
@@ -544,3 +549,11 @@ def test_no_value_leaks_at_vvvv_in_log_and_diff(playbook, vault, tmp_path):
     assert "sha256:" in res.stdout  # the diff was shown, with fingerprints
     assert vault.get(PATH) is None and vault.version(PATH) is None  # soft-deleted after 2 versions
     assert_no_leak(list(values.values()), texts={"stdout": res.stdout, "stderr": res.stderr}, files=[log])
+
+
+def test_an_unknown_rotation_policy_fails_naming_it(module, vault):
+    """https://www.scailabs.ai/en/docs/scaivault/reference/rotation: 404 rotation_policy_not_found; nothing written."""
+    seed(vault)
+    res = module(MODULE, dict(path=PATH, data=BASE_DATA, options={"rotation_policy_id": "rot_nowhere"}))
+    assert res.failed and "rotation_policy_not_found" in res.result["msg"]
+    assert "scaivault_rotation_policy" in res.result["msg"] and vault.stored(PATH)["versions"] == [1]

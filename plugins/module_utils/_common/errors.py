@@ -146,6 +146,8 @@ _SCAIVAULT_HINTS = {
     "federated_path_read_only": "{path} is served by a federation backend: write to a canonical "
                                 "(non-federated) path instead",
     "invalid_path": "ScaiVault paths use lowercase a-z 0-9 - _ /, at most 10 segments and 512 characters",  # = PATH_RULES
+    "rotation_policy_not_found": "The rotation policy does not exist in this tenant: create it first "
+                                 "(scailabs.scaivault.scaivault_rotation_policy returns its id) or fix the id",
     "version_conflict": "Another write to {path} was in progress: run the task again to compare against the "
                         "version stored now",
     "rate_limited": "The tenant's rate limit was exhausted even after retries: lower concurrency or raise retries",
