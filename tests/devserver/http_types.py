@@ -36,6 +36,8 @@ class Request:
     audited: bool = False
     # A ``hold`` fault with ``"stage": "commit"``: called by a secret write between reading the head and committing.
     hold_before_commit: Optional[Callable] = None
+    # Set by the rotation feature on a secret PUT that completes a due rotation (secret.updated.is_rotation).
+    completes_rotation: bool = False
 
     def __post_init__(self):
         if not self.path:

@@ -6,7 +6,7 @@ Schedule state lives in ``rotation_schedule``, one row per attached secret:
 
   cycle start = the latest of: attach time, the secret's last write, the last auto-rotation
   due         = cycle start + interval
-  warnings    = rotation.due {due_now: false, threshold} when now >= due - threshold (each
+  warnings    = rotation.due {due_now: false, warn_before: "7d"} when now >= due - threshold (each
                 threshold once per cycle; when several passed at once only the nearest fires)
   at due      = auto_generate false: rotation.due {due_now: true}, then wait for a PUT (the PUT
                 starts a new cycle and fires secret.rotated + rotation.completed);
@@ -97,6 +97,11 @@ def _warn_before(value):
 
 def _warn_seconds(text):
     return sorted((parse_duration(item, "warn_before") for item in (text or "").split(",") if item), reverse=True)
+
+
+def _warn_text(text, seconds):
+    """The warn_before item ("7d") that parses to ``seconds``."""
+    return next(item.strip() for item in (text or "").split(",") if item and parse_duration(item, "warn_before") == seconds)
 
 
 def _policy_object(row, secrets_count):
@@ -375,7 +380,9 @@ class RotationApi:
                       if now >= after_seconds(-seconds, due) and seconds not in warned]
             if passed:
                 nearest = min(passed)
-                events.append(dict(base, event_type="rotation.due", data=dict(data, due_now=False, threshold_seconds=nearest)))
+                # [doc] reference/webhook-events: the threshold as the policy's warn_before wrote it ("7d").
+                events.append(dict(base, event_type="rotation.due", data=dict(data, due_now=False,
+                                                                               warn_before=_warn_text(policy["warn_before"], nearest))))
                 warned.update(passed)
         elif not schedule["due_fired_at"]:
             schedule["due_fired_at"] = iso(now)
@@ -424,11 +431,18 @@ class RotationApi:
 
     def on_write(self, original):
         def handler(request):
+            request.completes_rotation = self._awaiting_rotation(request)
             response = original(request)
             if response.status == 200 and isinstance(response.body, dict):
                 self._completed(request, response.body)
             return response
         return handler
+
+    def _awaiting_rotation(self, request):
+        """Whether the secret's rotation is due and waits for this PUT (secret.updated.is_rotation, reference/webhook-events)."""
+        with self.db.reading() as conn:
+            return conn.execute("SELECT 1 FROM rotation_schedule WHERE tenant_id = ? AND path = ? AND due_fired_at IS NOT NULL",
+                                (request.tenant_id, request.params.get("path"))).fetchone() is not None
 
     def _completed(self, request, obj):
         if not obj.get("rotation_policy_id"):
