@@ -373,3 +373,22 @@ def test_a_failing_receiver_is_recorded(api, receiver):
     failed = api.get("/v1/webhooks/%s/deliveries" % hook["id"], params={"status": "failed"}).json()["deliveries"]
     assert failed[0]["attempts"] == 2
     assert api.get("/v1/webhooks/" + hook["id"]).json()["status"] == "failing"
+
+
+def test_previous_versions_are_readable_only_during_the_grace_period(api, server, expect_error):
+    """https://www.scailabs.ai/en/docs/scaivault/core-concepts/rotation: after a rotation the previous version stays
+    readable until the policy's grace_period ends, then ?version= of it is 404 version_not_found."""
+    policy = make_policy(api, interval="1d", grace_period="2s")
+    put(api, "env/graced", {"password": "one"})
+    api.post("/v1/rotation/policies/%s/secrets" % policy["id"], json={"secret_path": "env/graced"})
+    due = next_rotation(api, policy["id"], "env/graced")
+    assert [item["due_now"] for item in tick(server, due)["events"]] == [True]
+    put(api, "env/graced", {"password": "two"})  # completes the rotation
+    assert api.get("/v1/secrets/env/graced", params={"version": 1}).json()["data"] == {"password": "one"}
+    time.sleep(2.2)
+    error = expect_error(api.get("/v1/secrets/env/graced", params={"version": 1}), 404, "version_not_found")
+    assert "grace period" in error["message"]
+    assert api.get("/v1/secrets/env/graced").json()["data"] == {"password": "two"}
+    # Versions written without a rotation keep the ordinary rules.
+    put(api, "env/graced", {"password": "three"})
+    assert api.get("/v1/secrets/env/graced", params={"version": 2}).json()["data"] == {"password": "two"}

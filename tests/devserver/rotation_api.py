@@ -71,6 +71,13 @@ CREATE TABLE IF NOT EXISTS rotation_schedule (
     last_rotated_at TEXT,
     PRIMARY KEY (tenant_id, path)
 );
+CREATE TABLE IF NOT EXISTS rotation_grace (
+    tenant_id TEXT NOT NULL,
+    path TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    readable_until TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, path, version)
+);
 """
 
 
@@ -99,6 +106,11 @@ def _warn_seconds(text):
     return sorted((parse_duration(item, "warn_before") for item in (text or "").split(",") if item), reverse=True)
 
 
+def _grace(conn, tenant_id, path, old_version, readable_until):
+    """Versions up to old_version stay readable until readable_until (the rotation's grace period)."""
+    conn.execute("INSERT OR REPLACE INTO rotation_grace VALUES (?, ?, ?, ?)", (tenant_id, path, old_version, readable_until))
+
+
 def _warn_text(text, seconds):
     """The warn_before item ("7d") that parses to ``seconds``."""
     return next(item.strip() for item in (text or "").split(",") if item and parse_duration(item, "warn_before") == seconds)
@@ -119,9 +131,20 @@ class RotationApi:
         self.db = app.db
         self.events = events
         self._tick_lock = threading.Lock()
-        app.db.register_schema(_SCHEMA, wiped_tables=("rotation_schedule", "rotation_policies"))
+        app.db.register_schema(_SCHEMA, wiped_tables=("rotation_schedule", "rotation_policies", "rotation_grace"))
 
     # -- storage helpers -----------------------------------------------------------------------
+
+    @staticmethod
+    def check_version_read(conn, tenant_id, path, version):
+        """[doc] core-concepts/rotation: after a rotation the previous versions stay readable only for the policy's
+        grace_period; later, ?version= of one is 404 version_not_found."""
+        row = conn.execute("SELECT version, readable_until FROM rotation_grace WHERE tenant_id = ? AND path = ? AND version >= ?"
+                           " ORDER BY readable_until LIMIT 1", (tenant_id, path, version)).fetchone()
+        if row is not None and parse_iso(row["readable_until"]) <= utcnow():
+            raise ApiError(404, "version_not_found", "version %d of secret %s aged out: a rotation replaced it and its "
+                           "grace period ended at %s" % (version, path, row["readable_until"]),
+                           {"path": path, "version": version, "grace_period_ended": row["readable_until"]})
 
     def check_write_options(self, conn, tenant_id, changes):
         """[doc] reference/rotation: options.rotation_policy_id on a PUT must name a policy (404 rotation_policy_not_found)."""
@@ -415,6 +438,7 @@ class RotationApi:
             elapsed_ms=lambda: 0.0, audited=False)
         self.app.audit.record(conn, actor, "rotate", path, True, {"rotation_policy_id": policy["id"], "version": record.version})
         grace_end = iso(after_seconds(parse_duration(policy["grace_period"], "grace_period"), now))
+        _grace(conn, tenant_id, path, head.version, grace_end)
         return [{"tenant_id": tenant_id, "path": path, "policy": policy, "event_type": "secret.rotated",
                  "data": dict(data, old_version=head.version, new_version=record.version, grace_period_ends=grace_end,
                               auto_generated=True)}]
@@ -460,9 +484,11 @@ class RotationApi:
         events = self.events or getattr(self.app, "webhook_events", None)
         if events is None:
             return
+        grace_end = iso(after_seconds(parse_duration(row["grace_period"], "grace_period")))
+        with self.db.transaction() as conn:
+            _grace(conn, request.tenant_id, path, obj["version"] - 1, grace_end)
         data = {"old_version": obj["version"] - 1, "new_version": obj["version"], "rotation_policy_id": row["policy_id"],
-                "rotation_policy_name": row["policy_name"], "auto_generated": False,
-                "grace_period_ends": iso(after_seconds(parse_duration(row["grace_period"], "grace_period")))}
+                "rotation_policy_name": row["policy_name"], "auto_generated": False, "grace_period_ends": grace_end}
         for event_type in ("secret.rotated", "rotation.completed"):
             events.emit(request.tenant_id, event_type, path=path, data=data, identity_id=request.identity.identity_id,
                         request_id=request.request_id, webhook_ids=json.loads(row["webhook_ids"]))
@@ -537,6 +563,7 @@ def register(app, events=None):
     api.register(app.router)
     if app.secrets is not None:
         app.secrets.option_checks.append(api.check_write_options)
+        app.secrets.version_checks.append(api.check_version_read)
     app.dev_router.add("POST", "/_dev/rotation/tick", _tick_control(api))
     api.ticker = _start_ticker(api)
     return api

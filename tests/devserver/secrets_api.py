@@ -123,6 +123,9 @@ class SecretsApi:
         # (conn, tenant_id, record changes) -> None or raise: checks other features make of a write's options
         # (rotation: options.rotation_policy_id must name a policy).
         self.option_checks = []
+        # (conn, tenant_id, path, version) -> None or raise: an older version another feature made unreadable
+        # (rotation: past the grace period).
+        self.version_checks = []
         self.contract = app.contract
 
     def register(self, router):
@@ -328,6 +331,9 @@ class SecretsApi:
         """The secret object with data (``version`` or the current one); 404 when absent."""
         record = self._live(conn, tenant_id, path)
         wanted = version or record.version
+        if wanted != record.version:
+            for check in self.version_checks:
+                check(conn, tenant_id, path, wanted)
         data = self.store.data(conn, tenant_id, path, wanted)
         if data is None:
             raise ApiError(404, "version_not_found", "version %d of secret %s not found (never written, or pruned by max_versions)" % (wanted, path),
