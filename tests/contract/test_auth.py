@@ -100,8 +100,8 @@ def test_client_credentials_tokens_are_jwt_shaped_and_live_an_hour(server, clien
     import base64  # pylint: disable=import-outside-toplevel
     import json  # pylint: disable=import-outside-toplevel
 
-    answer = server.client(token=None).post("/oauth/token", data={"grant_type": "client_credentials", "client_id": "hourly",
-                                                                   "client_secret": "s3cret-too"})
+    form = {"grant_type": "client_credentials", "client_id": "hourly", "client_secret": "s3cret-too"}
+    answer = server.client(token=None).post("/oauth/token", data=form)
     body = answer.json()
     assert answer.status_code == 200 and body["expires_in"] == 3600
     token = body["access_token"]

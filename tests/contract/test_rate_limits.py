@@ -87,6 +87,7 @@ def test_batch_read_costs_one_batch_unit_plus_one_read_unit_per_path(server, api
 
 def test_time_scale_keeps_the_burst_and_refills_faster(server, api):
     server.dev("POST", "/_dev/rate-limits", json={"preset": "managed", "time_scale": 60})
+
     def scaled(response):  # Reset to the millisecond with a time scale
         return (int(response.headers["X-RateLimit-Limit"]), int(response.headers["X-RateLimit-Remaining"]),
                 float(response.headers["X-RateLimit-Reset"]))

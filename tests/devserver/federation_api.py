@@ -50,12 +50,12 @@ def _check_config(backend_type, config):
     inline = sorted(set(config) & set(INLINE_CREDENTIAL_KEYS))
     if inline:
         raise _invalid_config("config must not hold credentials (%s): store them in a ScaiVault secret (access_key_id, "
-                               "secret_access_key, session_token) and set config.credentials_path" % ", ".join(inline),
-                               "config." + inline[0])
+                              "secret_access_key, session_token) and set config.credentials_path" % ", ".join(inline),
+                              "config." + inline[0])
     endpoint = sorted(set(config) & set(ENDPOINT_KEYS))
     if endpoint:
         raise _invalid_config("config.%s is not accepted: ScaiVault reaches AWS Secrets Manager at the regional AWS "
-                               "endpoint of config.region" % endpoint[0], "config." + endpoint[0])
+                              "endpoint of config.region" % endpoint[0], "config." + endpoint[0])
     region = config.get("region")
     if not isinstance(region, str) or not _REGION.match(region):
         raise _invalid_config("config.region must be an AWS region name such as us-east-1 (got %r)" % (region,), "config.region")

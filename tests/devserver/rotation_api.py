@@ -404,8 +404,8 @@ class RotationApi:
             if passed:
                 nearest = min(passed)
                 # [doc] reference/webhook-events: the threshold as the policy's warn_before wrote it ("7d").
-                events.append(dict(base, event_type="rotation.due", data=dict(data, due_now=False,
-                                                                               warn_before=_warn_text(policy["warn_before"], nearest))))
+                warning = dict(data, due_now=False, warn_before=_warn_text(policy["warn_before"], nearest))
+                events.append(dict(base, event_type="rotation.due", data=warning))
                 warned.update(passed)
         elif not schedule["due_fired_at"]:
             schedule["due_fired_at"] = iso(now)

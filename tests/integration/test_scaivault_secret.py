@@ -134,8 +134,11 @@ def test_each_option_four_steps(module, vault, args, fields, stored_ok):
     seed(vault)
     if (args.get("options") or {}).get("rotation_policy_id") == TEST_POLICY:
         # A real policy (reference/rotation: an unknown one is 404 rotation_policy_not_found), named like the case.
-        args = dict(args, options={"rotation_policy_id": vault.rotation_policy(TEST_POLICY)})
-        stored_ok = lambda s, policy_id=args["options"]["rotation_policy_id"]: s["rotation_policy_id"] == policy_id  # noqa: E731
+        policy_id = vault.rotation_policy(TEST_POLICY)
+        args = dict(args, options={"rotation_policy_id": policy_id})
+
+        def stored_ok(stored):
+            return stored["rotation_policy_id"] == policy_id
     four_steps(module, vault, dict(args, path=PATH), fields)
     stored = vault.get(PATH)
     assert stored_ok(stored), stored["metadata"]
