@@ -52,7 +52,10 @@ options:
     elements: str
   tenant_id:
     description:
-      - Tenant to act in (sent as C(X-Tenant-ID)); needs partner-admin rights for a tenant other than the token's.
+      - Tenant to act in, sent as C(X-Tenant-ID) on every request. Only for a partner-admin token, and only for a tenant of
+        its own partner. Leave it unset with any other token, which always acts in its own tenant (ScaiVault refuses the header
+        from it with 403 C(tenant_access_denied), even naming its own tenant; another partner's tenant is 403 C(access_denied)).
+      - An unknown tenant fails with 404 C(tenant_not_found).
       - If not set, E(SCAIVAULT_TENANT_ID) is used.
     type: str
   validate_certs:
@@ -83,7 +86,8 @@ options:
   retries:
     description:
       - Retries of a request answered C(429) (after C(Retry-After)), C(503), or failing to connect; reads are also retried
-        on C(500), C(502), C(504) and dropped connections, with jittered exponential backoff.
+        on C(500), C(502), C(504) and dropped connections, with jittered exponential backoff. A C(500 internal_error) is retried
+        once at most, as ScaiVault's docs say.
       - A write whose outcome is unknown is never re-sent blindly; the module re-reads and compares instead.
       - If not set, E(SCAIVAULT_RETRIES) is used.
     type: int

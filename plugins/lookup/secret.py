@@ -36,7 +36,9 @@ options:
     description:
       - Read this version (an integer, 1 for the first write) instead of the current one.
       - Each term is then read on its own (the batch endpoint reads one version for all paths).
-      - A version that does not exist (never written, or pruned by C(max_versions)) counts as missing, see O(on_missing).
+      - A version that does not exist counts as missing, see O(on_missing) - never written, pruned by C(max_versions), or aged
+        out after a rotation (ScaiVault keeps the previous version readable only for the rotation policy's
+        C(grace_period)). Read what you need of an old version before the grace period ends.
     type: int
   on_missing:
     description:
@@ -200,6 +202,9 @@ SWITCH_VARIABLE = "ansible_scaivault_asm_fallback_enabled"
 Problem = namedtuple("Problem", ["reason", "code", "message", "error"])
 # Paths whose fallback read has warned in this process (a path warns once, whatever the number of reads).
 _WARNED = set()
+# [doc] core-concepts/rotation: after a rotation the previous version stays readable only for the grace_period.
+VERSION_GONE = ("version %d is not readable: never written, pruned by max_versions, or aged out - after a rotation "
+                "ScaiVault keeps the previous version only for the rotation policy's grace_period (or no such secret)")
 
 
 class LookupModule(LookupBase):
@@ -348,8 +353,7 @@ class LookupModule(LookupBase):
                 if version is None:
                     unread[path] = Problem("missing", "secret_not_found", "no such secret", None)
                 else:
-                    unread[path] = Problem("missing", "version_not_found", "no version %d (never written, pruned by "
-                                           "max_versions, or no such secret)" % version, None)
+                    unread[path] = Problem("missing", "version_not_found", VERSION_GONE % version, None)
                 continue
             found[path] = obj.get("data") or {}
         return found, unread

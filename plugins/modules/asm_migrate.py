@@ -126,6 +126,10 @@ options:
   max_versions:
     description:
       - ScaiVault's C(options.max_versions) for the migrated secrets. If not set, ScaiVault's setting is left alone.
+      - Sent with every write of a migrated secret, but never the cause of a write on its own, because ScaiVault's secret
+        object has no C(options) field, so the stored value cannot be read back and compared. A re-run with
+        O(max_versions) set therefore writes nothing for secrets whose ASM value and metadata are unchanged; a new
+        O(max_versions) takes effect with the next version each secret gets (a changed ASM value or metadata).
     type: int
   versions:
     description:

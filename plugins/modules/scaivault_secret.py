@@ -103,9 +103,9 @@ options:
       max_versions:
         description:
           - Number of versions ScaiVault keeps; older versions age out. Unbounded unless set.
-          - Compared with the C(options.max_versions) the server reports for the secret. If a server
-            does not report it, a different value cannot be detected; it is then sent with every
-            write but never causes one on its own.
+          - ScaiVault's secret object has no C(options) field, so the stored value cannot be read back. It is
+            sent with every write but never causes one on its own. A server that does report
+            C(options.max_versions) gets it compared.
         type: int
       expires_in:
         description:
@@ -339,7 +339,7 @@ diff:
 """
 
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import (
-    PlanError, ScaiVaultError, ScaiVaultUnknownOutcome)
+    VERSION_CONFLICT, PlanError, ScaiVaultError, ScaiVaultUnknownOutcome)
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.fingerprint import new_salt
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.paths import check_paths
 from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import run_module
@@ -479,38 +479,54 @@ def write(module, client, path, plan, compare):
 
 
 def put(module, client, path, plan, compare):
-    """PUT the plan's body; after a lost answer, re-read and decide instead of re-sending blindly."""
+    """PUT the plan's body. After a lost answer, or a 409 version_conflict (a concurrent write, ScaiVault's
+    core-concepts/errors: fetch the current state, then retry), re-read and compare: the write is re-sent once
+    only when the secret is still at the version the plan was made from - never over another writer's newer
+    version."""
     try:
         return client.put_secret(path, **plan.body)
     except ScaiVaultUnknownOutcome as exc:
         first_error = exc
+    except ScaiVaultError as exc:
+        if exc.code != VERSION_CONFLICT:
+            raise
+        first_error = exc
+    why = ("ScaiVault answered version_conflict (another write to it was in progress)"
+           if first_error.code == VERSION_CONFLICT else "the answer to the write was lost (%s), so the outcome of the write is unknown" % first_error.code)
     previous = plan.previous_version
     for attempt in (1, 2):
         try:
             reread = read_current(module, client, path, compare)
         except ScaiVaultError as exc:
-            module.fail_from(exc, "%s: the answer to the write was lost (%s) and re-reading the secret to find out "
-                                  "whether it was applied failed; check its versions before running the task again"
-                             % (path, first_error.code), path=path, previous_version=previous,
-                             api_calls=module.api_calls())
+            module.fail_from(exc, "%s: %s and re-reading the secret to find out whether it was applied failed; check "
+                                  "its versions before running the task again" % (path, why),
+                             path=path, previous_version=previous, api_calls=module.api_calls())
         outcome = write_outcome(previous, plan.body, reread)
         if outcome == OUTCOME_APPLIED:
-            module.warn("%s: the answer to the write was lost (%s); a re-read shows version %s holds what was "
-                        "written, so it was not sent again" % (path, first_error.code, reread.get("version")))
+            module.warn("%s: %s; a re-read shows version %s holds what was written, so it was not sent again"
+                        % (path, why, reread.get("version")))
             return public_view(reread)
         if outcome == OUTCOME_NOT_APPLIED and attempt == 1:
-            module.warn("%s: the answer to the write was lost (%s) and a re-read shows it was not applied "
-                        "(version %s); writing once more" % (path, first_error.code, previous))
+            module.warn("%s: %s and a re-read shows it was not applied (version %s); writing once more"
+                        % (path, why, previous))
             try:
                 return client.put_secret(path, **plan.body)
             except ScaiVaultUnknownOutcome:
                 continue
+            except ScaiVaultError as exc:
+                if exc.code != VERSION_CONFLICT:
+                    raise
+                continue
         break
+    if outcome != OUTCOME_NOT_APPLIED:
+        found = ("another writer changed the secret meanwhile (now version %s); that version was kept, not "
+                 "overwritten" % (reread or {}).get("version") if reread else "that the secret is gone")
+    else:
+        found = "it was still not applied after one more attempt"
     module.fail(
-        "%s: the outcome of the write is unknown (the answer was lost) and a re-read shows %s; it was not "
-        "re-sent, to avoid a duplicate version. Check the secret's versions, then run the task again"
-        % (path, "that another writer changed the secret meanwhile" if outcome != OUTCOME_NOT_APPLIED
-           else "it was still not applied after one more attempt"),
+        "%s: %s and a re-read shows %s. The write was not re-sent%s. Check the secret's versions, then run the task "
+        "again to compare against what is stored now"
+        % (path, why, found, "" if first_error.code == VERSION_CONFLICT else ", to avoid a duplicate version"),
         path=path, previous_version=previous, changed_fields=plan.changed_fields, api_calls=module.api_calls())
 
 

@@ -169,8 +169,11 @@ secrets:
       type: str
       sample: rot_4f1c2a
     options:
-      description: Write options the server reports (C(max_versions), null = unbounded).
+      description:
+        - Write options the server reports (C(max_versions), null = unbounded).
+        - ScaiVault's documented secret object has no C(options) field, so this is normally absent.
       type: dict
+      returned: when the server reports it
       sample: {"max_versions": 10}
 count:
   description: Number of secrets in RV(secrets).

@@ -22,11 +22,14 @@ READER = "skt_contract_reader"
 LISTER = "skt_contract_lister"
 EXPIRED = "skt_contract_expired"
 OTHER_TENANT = "skt_contract_other_tenant"
+PARTNER_ADMIN = "skt_contract_partner_admin"
+FOREIGN_PARTNER = "skt_contract_foreign_partner"
 ENV_TOKEN = "skt_contract_env"
 ALL_SCOPES = ["secrets:read", "secrets:write", "secrets:delete", "secrets:list", "secrets:rotate", "federation:read",
               "federation:write", "audit:read", "audit:export", "policies:read", "policies:write", "admin"]
 SHORT_TTL = 1
-ROLES = {"admin": ADMIN, "reader": READER, "lister": LISTER, "expired": EXPIRED, "other_tenant": OTHER_TENANT, "env": ENV_TOKEN}
+ROLES = {"admin": ADMIN, "reader": READER, "lister": LISTER, "expired": EXPIRED, "other_tenant": OTHER_TENANT, "env": ENV_TOKEN,
+         "partner_admin": PARTNER_ADMIN}
 
 TOKENS = {
     "tokens": {
@@ -35,10 +38,16 @@ TOKENS = {
         LISTER: {"identity_id": "sa:lister", "tenant_id": "tnt_dev", "scopes": ["secrets:list"]},
         EXPIRED: {"identity_id": "sa:expired", "tenant_id": "tnt_dev", "scopes": ALL_SCOPES, "expires_at": "2001-01-01T00:00:00Z"},
         OTHER_TENANT: {"identity_id": "sa:other", "tenant_id": "tnt_other", "scopes": ALL_SCOPES},
+        # Partner ptn_dev holds tnt_dev and tnt_other; ptn_foreign holds tnt_foreign.
+        PARTNER_ADMIN: {"identity_id": "user:partner-admin@ptn-dev", "tenant_id": "tnt_dev", "partner_id": "ptn_dev",
+                        "roles": ["partner_admin"], "scopes": ALL_SCOPES},
+        FOREIGN_PARTNER: {"identity_id": "sa:foreign", "tenant_id": "tnt_foreign", "partner_id": "ptn_foreign",
+                          "scopes": ALL_SCOPES},
     },
     "service_accounts": {
         "migrator": {"client_secret": "s3cret", "identity_id": "sa:migrator", "tenant_id": "tnt_dev",
                      "scopes": ["secrets:read", "secrets:write", "secrets:list"], "token_ttl_seconds": SHORT_TTL},
+        "hourly": {"client_secret": "s3cret-too", "identity_id": "sa:hourly", "tenant_id": "tnt_dev", "scopes": ["secrets:read"]},
     },
 }
 

@@ -92,3 +92,28 @@ def test_oauth_tokens_expire_and_can_be_renewed(server, client_as, expect_error)
     renewed = oauth(server).json()
     assert renewed["access_token"] != first["access_token"]
     assert client_as(renewed["access_token"]).get("/v1/secrets/oauth/renew").json()["data"] == {"v": 1}
+
+
+def test_client_credentials_tokens_are_jwt_shaped_and_live_an_hour(server, client_as):
+    """https://www.scailabs.ai/en/docs/scaivault/getting-started/authentication: client-credentials tokens are JWTs
+    (eyJ...) with a 1 h life; audit identity types are user, service_account, group (reference/audit)."""
+    import base64  # pylint: disable=import-outside-toplevel
+    import json  # pylint: disable=import-outside-toplevel
+
+    form = {"grant_type": "client_credentials", "client_id": "hourly", "client_secret": "s3cret-too"}
+    answer = server.client(token=None).post("/oauth/token", data=form)
+    body = answer.json()
+    assert answer.status_code == 200 and body["expires_in"] == 3600
+    token = body["access_token"]
+    assert token.startswith("eyJ") and token.count(".") == 2
+    claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+    assert claims["sub"] == "sa:hourly" and claims["tenant_id"] == "tnt_dev" and 3590 <= claims["exp"] - claims["iat"] <= 3610
+    reader = client_as(token)
+    assert reader.get("/v1/auth/whoami").json()["identity_type"] == "service_account"
+    server.dev("POST", "/_dev/tokens", json={"token": "skt_group", "identity_id": "group:sre", "scopes": ["secrets:read"]})
+    assert client_as("skt_group").get("/v1/secrets/aud/none").status_code == 404  # audited: a failed read
+    reader.get("/v1/secrets/aud/none")
+    types = {row["identity_type"] for row in client_as("admin").get("/v1/audit/logs").json()["logs"]}
+    assert types and types <= {"user", "service_account", "group"} and "group" in types
+    refused = server.client(token=None).post("/_dev/tokens", json={"identity_id": "x", "identity_type": "robot", "scopes": []})
+    assert refused.status_code == 400

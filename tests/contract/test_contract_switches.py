@@ -43,18 +43,18 @@ def test_our_reading_by_default(server, api):
 
 
 def test_secret_switches(server, api):
-    play(server, "alt:no_batch_metadata,list_envelope,list_limit_strict,validation_422,hard_delete,delete_200,"
+    play(server, "alt:no_batch_metadata,list_envelope,list_limit_strict,validation_400,hard_delete,delete_200,"
                  "put_full_object,metadata_omitted_clears,secret_type_default,metadata_patch,list_includes_deleted")
     created = put(api, "a/b", metadata={"owner": "o"})
     assert created.status_code == 200 and created.json()["data"] == {"k": "v"} and created.json()["secret_type"] == "json"
     assert put(api, "a/b", secret_type="kv").json()["metadata"] == {}
     assert api.post("/v1/secrets/batch/metadata", json={"paths": ["a/b"]}).status_code in (404, 405)
-    assert api.get("/v1/secrets", params={"limit": 1000}).status_code == 422
+    assert api.get("/v1/secrets", params={"limit": 1000}).status_code == 400  # validation_400
     listing = api.get("/v1/secrets", params={"limit": 100}).json()
     assert set(listing) == {"data", "next_cursor"}
     patched = api.patch("/v1/secrets/a/b/metadata", json={"metadata": {"owner": "p"}})
     assert patched.status_code == 200 and patched.json()["version"] == 2 and "data" not in patched.json()
-    assert put(api, "a/b", data=["x"]).status_code == 422
+    assert put(api, "a/b", data=["x"]).status_code == 400
     assert api.delete("/v1/secrets/a/b").status_code == 200
     assert [item["path"] for item in api.get("/v1/secrets").json()["data"]] == ["a/b"]  # listed while soft-deleted
     refused = api.delete("/v1/secrets/a/b", params={"permanent": "true"})

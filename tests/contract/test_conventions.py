@@ -13,7 +13,9 @@ def test_health_ready_and_version_need_no_token(server):
     health = client.get("/v1/health")
     assert health.status_code == 200 and health.json()["status"] == "healthy"
     ready = client.get("/v1/health/ready")
-    assert ready.status_code == 200 and ready.json()["status"] == "ready"
+    # https://www.scailabs.ai/en/docs/scaivault/reference/system: {status: ready, checks: {database, redis, encryption}}
+    assert ready.status_code == 200 and ready.json() == {"status": "ready", "checks": {
+        "database": "ok", "redis": "ok", "encryption": "ok"}}
     version = client.get("/v1/version")
     assert version.status_code == 200 and version.json()["version"]
 

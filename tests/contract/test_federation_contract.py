@@ -142,7 +142,7 @@ def test_crud_and_partial_patch(http):
     assert body["config"] == created["config"] and body["path_mapping"] == created["path_mapping"], "PATCH is partial"
     assert body["id"] == created["id"] and body["created_at"] == created["created_at"]
 
-    assert error_code(http.patch("%s/%s" % (BACKENDS, created["id"]), json={"type": "hashicorp-vault"}), 400) == "validation_error"
+    assert error_code(http.patch("%s/%s" % (BACKENDS, created["id"]), json={"type": "hashicorp-vault"}), 422) == "validation_error"
     assert http.delete("%s/%s" % (BACKENDS, created["id"])).status_code == 204
     assert error_code(http.get("%s/%s" % (BACKENDS, created["id"])), 404) == "backend_not_found"
     assert error_code(http.delete("%s/%s" % (BACKENDS, created["id"])), 404) == "backend_not_found"
@@ -150,16 +150,16 @@ def test_crud_and_partial_patch(http):
 
 @pytest.mark.parametrize("change, status, code", [
     ({"type": "consul"}, 400, "invalid_backend_type"),
-    ({"mode": "live"}, 400, "validation_error"),
-    ({"sync_interval": None}, 400, "validation_error"),
+    ({"mode": "live"}, 422, "validation_error"),
+    ({"sync_interval": None}, 422, "validation_error"),
     ({"sync_interval": "soon"}, 400, "invalid_duration"),
-    ({"path_mapping": {"external/aws/**": "prod/*"}}, 400, "invalid_path_mapping"),
-    ({"path_mapping": {"External/**": "prod/**"}}, 400, "invalid_path_mapping"),
-    ({"path_mapping": {}}, 400, "validation_error"),
-    ({"config": {"region": "us-east-1", "secret_access_key": "x" * 12}}, 400, "validation_error"),
-    ({"config": {"region": "us-east-1", "endpoint_url": "http://169.254.169.254"}}, 400, "validation_error"),
-    ({"config": {"region": "mars"}}, 400, "validation_error"),
-    ({"transform": {"tags": "upper"}}, 400, "validation_error"),
+    ({"path_mapping": {"external/aws/**": "prod/*"}}, 400, "invalid_config"),  # reference/error-codes
+    ({"path_mapping": {"External/**": "prod/**"}}, 400, "invalid_glob"),
+    ({"path_mapping": {}}, 422, "validation_error"),
+    ({"config": {"region": "us-east-1", "secret_access_key": "x" * 12}}, 400, "invalid_config"),
+    ({"config": {"region": "us-east-1", "endpoint_url": "http://169.254.169.254"}}, 400, "invalid_config"),
+    ({"config": {"region": "mars"}}, 400, "invalid_config"),
+    ({"transform": {"tags": "upper"}}, 422, "validation_error"),
 ])
 def test_invalid_bodies_are_refused(http, change, status, code):
     body = backend_body()

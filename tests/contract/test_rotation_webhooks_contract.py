@@ -149,7 +149,7 @@ def test_policy_validation(api, expect_error):
     make_policy(api)
     expect_error(api.post("/v1/rotation/policies", json={"name": "quarterly", "interval": "90d"}), 409, "rotation_policy_exists")
     expect_error(api.post("/v1/rotation/policies", json={"name": "x", "interval": "ninety days"}), 400, "invalid_duration")
-    expect_error(api.post("/v1/rotation/policies", json={"name": "x"}), 400, "validation_error")
+    expect_error(api.post("/v1/rotation/policies", json={"name": "x"}), 422, "validation_error")
     expect_error(api.post("/v1/rotation/policies", json={"name": "y", "interval": "1d", "webhook_ids": ["wh_nope"]}),
                  404, "webhook_not_found")
 
@@ -179,7 +179,7 @@ def test_attach_list_detach(api, expect_error):
     attached = api.post("/v1/rotation/policies/%s/secrets" % policy["id"], json={"secret_path": "env/db/password"})
     assert attached.status_code == 201 and attached.json()["secret_path"] == "env/db/password"
     again = api.post("/v1/rotation/policies/%s/secrets" % policy["id"], json={"secret_path": "env/db/password"})
-    assert again.status_code == 200
+    assert again.status_code == 201  # https://www.scailabs.ai/en/docs/scaivault/reference/rotation: attach -> 201
     assert api.get("/v1/secrets/env/db/password").json()["rotation_policy_id"] == policy["id"]
     assert api.get("/v1/rotation/policies/" + policy["id"]).json()["secrets_count"] == 1
     items = api.get("/v1/rotation/policies/%s/secrets" % policy["id"]).json()["secrets"]
@@ -227,7 +227,7 @@ def test_webhook_crud_never_returns_the_secret(api, expect_error, receiver):
 ])
 def test_webhook_validation(api, expect_error, body, field):
     request = dict({"name": "w", "url": "https://hooks.example.com/x", "secret": SECRET, "events": ["rotation.due"]}, **body)
-    error = expect_error(api.post("/v1/webhooks", json=request), 400, "validation_error")
+    error = expect_error(api.post("/v1/webhooks", json=request), 422, "validation_error")
     assert error["details"]["fields"] == [field]
 
 
@@ -270,6 +270,24 @@ def test_secret_updated_events_respect_filters(api, server, receiver):
     assert "password" not in json.dumps(events)
 
 
+def test_secret_deleted_event_data(api, server, receiver):
+    """https://www.scailabs.ai/en/docs/scaivault/reference/webhook-events: secret.deleted data is {version_count,
+    deleted_by, permanent, recoverable_until}, recoverable_until absent when permanent."""
+    make_webhook(api, receiver.url, events=["secret.deleted"])
+    put(api, "env/soft")
+    put(api, "env/soft", {"password": "two"})
+    put(api, "env/hard")
+    assert api.delete("/v1/secrets/env/soft").status_code == 204
+    assert api.delete("/v1/secrets/env/hard", params={"permanent": "true"}).status_code == 204
+    server.dev("POST", "/_dev/webhooks/wait", json={"timeout": 10})
+    events = dict((event["path"], event["data"]) for event in (verify(h, b) for h, b, _p in receiver.wait_for(2)))
+    soft, hard = events["env/soft"], events["env/hard"]
+    assert (soft["version_count"], soft["deleted_by"], soft["permanent"]) == (2, "sa:contract-admin", False)
+    until = datetime.datetime.fromisoformat(soft["recoverable_until"].replace("Z", "+00:00"))
+    assert datetime.timedelta(days=29) < until - datetime.datetime.now(datetime.timezone.utc) <= datetime.timedelta(days=30)
+    assert hard == {"version_count": 1, "deleted_by": "sa:contract-admin", "permanent": True}
+
+
 # -- the scheduler --------------------------------------------------------------------------------
 def test_rotation_due_is_delivered_signed_at_the_due_time(api, server, receiver):
     hook = make_webhook(api, receiver.url, events=["secret.updated"])  # linked through the policy instead
@@ -290,7 +308,9 @@ def test_rotation_due_is_delivered_signed_at_the_due_time(api, server, receiver)
 
 
 def test_warnings_overdue_and_completion(api, server, receiver):
-    make_webhook(api, receiver.url, events=["rotation.*", "secret.rotated"])
+    """https://www.scailabs.ai/en/docs/scaivault/reference/webhook-events: rotation.due carries the warn_before
+    threshold ("12h"); the PUT that completes a due rotation is secret.updated with is_rotation true."""
+    make_webhook(api, receiver.url, events=["rotation.*", "secret.rotated", "secret.updated"])
     policy = make_policy(api, interval="1d", grace_period="2h", warn_before="12h,1h")
     put(api, "env/db")
     api.post("/v1/rotation/policies/%s/secrets" % policy["id"], json={"secret_path": "env/db"})
@@ -305,9 +325,12 @@ def test_warnings_overdue_and_completion(api, server, receiver):
     put(api, "env/db", {"password": "rotated"})  # the owner's automation writes the new value
     server.dev("POST", "/_dev/webhooks/wait", json={"timeout": 10})
     types = [verify(headers, body)["event_type"] for headers, body, _path in receiver.deliveries]
-    assert types == ["rotation.due", "rotation.due", "rotation.due", "rotation.overdue", "secret.rotated", "rotation.completed"]
+    assert sorted(types) == sorted(["rotation.due", "rotation.due", "rotation.due", "rotation.overdue", "secret.updated",
+                                    "secret.rotated", "rotation.completed"])
     warning = receiver.events("rotation.due")[0][2]["data"]
-    assert warning["threshold_seconds"] == 43200 and warning["due_now"] is False
+    assert warning["warn_before"] == "12h" and warning["due_now"] is False and "threshold_seconds" not in warning
+    assert receiver.events("rotation.due")[1][2]["data"]["warn_before"] == "1h"
+    assert receiver.events("secret.updated")[0][2]["data"]["is_rotation"] is True
     rotated = receiver.events("secret.rotated")[0][2]["data"]
     assert rotated["old_version"] == 1 and rotated["new_version"] == 2 and rotated["auto_generated"] is False
 
@@ -350,3 +373,22 @@ def test_a_failing_receiver_is_recorded(api, receiver):
     failed = api.get("/v1/webhooks/%s/deliveries" % hook["id"], params={"status": "failed"}).json()["deliveries"]
     assert failed[0]["attempts"] == 2
     assert api.get("/v1/webhooks/" + hook["id"]).json()["status"] == "failing"
+
+
+def test_previous_versions_are_readable_only_during_the_grace_period(api, server, expect_error):
+    """https://www.scailabs.ai/en/docs/scaivault/core-concepts/rotation: after a rotation the previous version stays
+    readable until the policy's grace_period ends, then ?version= of it is 404 version_not_found."""
+    policy = make_policy(api, interval="1d", grace_period="2s")
+    put(api, "env/graced", {"password": "one"})
+    api.post("/v1/rotation/policies/%s/secrets" % policy["id"], json={"secret_path": "env/graced"})
+    due = next_rotation(api, policy["id"], "env/graced")
+    assert [item["due_now"] for item in tick(server, due)["events"]] == [True]
+    put(api, "env/graced", {"password": "two"})  # completes the rotation
+    assert api.get("/v1/secrets/env/graced", params={"version": 1}).json()["data"] == {"password": "one"}
+    time.sleep(2.2)
+    error = expect_error(api.get("/v1/secrets/env/graced", params={"version": 1}), 404, "version_not_found")
+    assert "grace period" in error["message"]
+    assert api.get("/v1/secrets/env/graced").json()["data"] == {"password": "two"}
+    # Versions written without a rotation keep the ordinary rules.
+    put(api, "env/graced", {"password": "three"})
+    assert api.get("/v1/secrets/env/graced", params={"version": 2}).json()["data"] == {"password": "two"}

@@ -49,8 +49,18 @@ def test_default_secret_type_and_unknown_type(api, expect_error):
 
 @pytest.mark.parametrize("data", ["a string", ["a", "list"], None, 42])
 def test_data_must_be_an_object(api, expect_error, data):
-    error = expect_error(put(api, "svc/shape", data), 400, "validation_error")
+    """https://www.scailabs.ai/en/docs/scaivault/reference/error-codes: validation_error is 422 with details.fields."""
+    error = expect_error(put(api, "svc/shape", data), 422, "validation_error")
     assert error["details"]["fields"] == ["data"]
+
+
+def test_every_validation_error_is_422(api, expect_error):
+    """https://www.scailabs.ai/en/docs/scaivault/reference/error-codes: 422 validation_error, wherever it is raised."""
+    put(api, "svc/v", {"a": 1})
+    expect_error(put(api, "svc/v", {"a": 2}, options={"max_versions": True}), 422, "validation_error")
+    expect_error(api.post("/v1/secrets/batch", json={"paths": "svc/v"}), 422, "validation_error")
+    expect_error(api.post("/v1/rotation/policies", json={"name": "x"}), 422, "validation_error")
+    assert api.get("/v1/secrets/svc/v").json()["version"] == 1, "a refused write creates no version"
 
 
 def test_metadata_given_replaces_and_omitted_keeps(api, expect_error):
@@ -60,31 +70,39 @@ def test_metadata_given_replaces_and_omitted_keeps(api, expect_error):
     assert api.get("/v1/secrets/svc/meta").json()["metadata"] == metadata
     put(api, "svc/meta", {"k": 3}, metadata={"tags": ["only"]})
     assert api.get("/v1/secrets/svc/meta").json()["metadata"] == {"tags": ["only"]}
-    expect_error(put(api, "svc/meta", {"k": 4}, metadata={"tags": [{"key": "env", "value": "prod"}]}), 400, "validation_error")
-    expect_error(put(api, "svc/meta", {"k": 4}, metadata="text"), 400, "validation_error")
+    expect_error(put(api, "svc/meta", {"k": 4}, metadata={"tags": [{"key": "env", "value": "prod"}]}), 422, "validation_error")
+    expect_error(put(api, "svc/meta", {"k": 4}, metadata="text"), 422, "validation_error")
 
 
-def test_max_versions_prunes_and_is_remembered(api, expect_error):
+def test_max_versions_prunes_and_is_remembered(api, expect_error, server):
+    """https://www.scailabs.ai/en/docs/scaivault/core-concepts/secrets: the secret object has no options field."""
     for value in range(1, 5):
         put(api, "svc/pruned", {"v": value}, options={"max_versions": 2})
     for gone in (1, 2):
         expect_error(api.get("/v1/secrets/svc/pruned", params={"version": gone}), 404, "version_not_found")
     assert api.get("/v1/secrets/svc/pruned", params={"version": 3}).json()["data"] == {"v": 3}
     response = put(api, "svc/pruned", {"v": 5})
-    assert response.json()["options"]["max_versions"] == 2
+    assert "options" not in response.json() and "options" not in api.get("/v1/secrets/svc/pruned").json()
+    assert server.dev("GET", "/_dev/secrets/svc/pruned")["options"]["max_versions"] == 2
     expect_error(api.get("/v1/secrets/svc/pruned", params={"version": 3}), 404, "version_not_found")
     assert api.get("/v1/secrets/svc/pruned", params={"version": 4}).json()["data"] == {"v": 4}
-    expect_error(put(api, "svc/pruned", {"v": 6}, options={"max_versions": 0}), 400, "validation_error")
+    expect_error(put(api, "svc/pruned", {"v": 6}, options={"max_versions": 0}), 422, "validation_error")
 
 
 def test_expires_in_and_rotation_policy_id(api, expect_error):
+    """https://www.scailabs.ai/en/docs/scaivault/reference/rotation: an unknown policy is 404 rotation_policy_not_found."""
+    error = expect_error(put(api, "svc/expiring", {"k": 0}, options={"rotation_policy_id": "rot_nowhere"}), 404,
+                         "rotation_policy_not_found")
+    assert error["details"]["rotation_policy_id"] == "rot_nowhere"
+    assert api.get("/v1/secrets/svc/expiring").status_code == 404, "the refused write wrote nothing"
+    policy_id = api.post("/v1/rotation/policies", json={"name": "weekly", "interval": "7d"}).json()["id"]
     before = datetime.datetime.now(datetime.timezone.utc)
-    body = put(api, "svc/expiring", {"k": 1}, options={"expires_in": "7d", "rotation_policy_id": "rot_123"}).json()
+    body = put(api, "svc/expiring", {"k": 1}, options={"expires_in": "7d", "rotation_policy_id": policy_id}).json()
     expires = datetime.datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00"))
     assert datetime.timedelta(days=7) <= expires - before < datetime.timedelta(days=7, minutes=1)
-    assert body["rotation_policy_id"] == "rot_123"
+    assert body["rotation_policy_id"] == policy_id
     kept = put(api, "svc/expiring", {"k": 2}).json()
-    assert kept["expires_at"] == body["expires_at"] and kept["rotation_policy_id"] == "rot_123"
+    assert kept["expires_at"] == body["expires_at"] and kept["rotation_policy_id"] == policy_id
     expect_error(put(api, "svc/expiring", {"k": 3}, options={"expires_in": "soon"}), 400, "invalid_duration")
 
 
@@ -149,3 +167,27 @@ def test_permanent_delete_of_live_secret_and_missing_paths(api, expect_error):
     expect_error(api.delete("/v1/secrets/svc/never", params={"permanent": "true"}), 404, "secret_not_found")
     expect_error(api.delete("/v1/secrets/svc/hard", params={"permanent": "maybe"}), 400, "invalid_request")
     assert put(api, "svc/hard", {"k": 2}).json()["version"] == 1
+
+
+def test_concurrent_write_is_version_conflict(server, api, expect_error):
+    """https://www.scailabs.ai/en/docs/scaivault/core-concepts/errors: a concurrent write yields 409 version_conflict
+    (fetch the current state and retry); the write that lost commits nothing."""
+    import threading  # pylint: disable=import-outside-toplevel
+
+    put(api, "svc/race", {"v": "base"})
+    server.dev("POST", "/_dev/faults", json={"faults": [
+        {"kind": "hold", "stage": "commit", "method": "PUT", "path_regex": "svc/race", "count": 1}]})
+    answers = []
+    slow = threading.Thread(target=lambda: answers.append(put(server.client(), "svc/race", {"v": "slow"})))
+    slow.start()
+    server.dev("POST", "/_dev/faults/wait-held", json={"held": 1, "timeout": 10})
+    assert put(api, "svc/race", {"v": "fast"}).status_code == 200
+    server.dev("POST", "/_dev/faults/release")
+    slow.join(10)
+    error = expect_error(answers[0], 409, "version_conflict")
+    assert error["details"]["current_version"] == 2
+    stored = api.get("/v1/secrets/svc/race").json()
+    assert stored["version"] == 2 and stored["data"] == {"v": "fast"}
+    assert server.dev("GET", "/_dev/secrets/svc/race")["versions"] == [1, 2]
+    # Re-fetched and retried, it lands on top.
+    assert put(api, "svc/race", {"v": "slow"}).json()["version"] == 3

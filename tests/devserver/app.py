@@ -96,7 +96,10 @@ class App:
         if fault.kind == "status":
             return self._error_response(request, fault.error())
         if fault.kind == "hold":
-            self.faults.holds.hold(fault.hold_seconds)
+            if fault.stage == "commit":
+                request.hold_before_commit = lambda: self.faults.holds.hold(fault.hold_seconds)
+            else:
+                self.faults.holds.hold(fault.hold_seconds)
             return self._process(request)
         if fault.kind == "path_error":
             response = self._process(request)
@@ -136,9 +139,13 @@ class App:
         return response
 
     def _as_contracted(self, err):
-        """An error as the active contract words it (status of validation errors, scope details)."""
-        if self.contract.on("validation_422") and err.status == 400 and err.code == "validation_error":
-            err = ApiError(422, err.code, err.message, err.details, err.headers)
+        """An error as the active contract words it (status of validation errors, scope details).
+
+        validation_error is 422 (reference/error-codes) wherever it was raised; 400 under ``validation_400``."""
+        if err.code == "validation_error" and err.status in (400, 422):
+            status = 400 if self.contract.on("validation_400") else 422
+            if status != err.status:
+                err = ApiError(status, err.code, err.message, err.details, err.headers)
         if self.contract.on("no_required_scope") and err.code == "insufficient_scope" and err.details:
             err = ApiError(err.status, err.code, err.message,
                            {key: value for key, value in err.details.items() if key != "required_scope"}, err.headers)
@@ -154,22 +161,36 @@ class App:
     def _authorize(self, request, route):
         identity = request.identity = self.tokens.authenticate(request.header("Authorization"))
         requested = request.tenant_hint or request.header("X-Tenant-ID")
-        if requested and requested != identity.tenant_id:
-            raise ApiError(403, "access_denied", "token of %s belongs to tenant %s and cannot access tenant %s" % (
-                identity.identity_id, identity.tenant_id, requested),
-                {"token_tenant_id": identity.tenant_id, "requested_tenant_id": requested})
-        request.tenant_id = identity.tenant_id
+        request.tenant_id = self._named_tenant(identity, requested) if requested else identity.tenant_id
         if route.scope and route.scope not in identity.scopes:
             target = request.params.get("path") or request.path
             raise ApiError(403, "insufficient_scope", "token lacks %s for %s" % (route.scope, target),
                            {"required_scope": route.scope, "token_scopes": sorted(identity.scopes), "path": target})
+
+    def _named_tenant(self, identity, requested):
+        """The tenant named by /v1/t/{id} or X-Tenant-ID [doc: core-concepts/multi-tenancy]: only a partner-admin
+        token may name one (403 tenant_access_denied otherwise, even its own: reference/error-codes, "cross-tenant
+        without partner admin"); an unknown tenant is 404 tenant_not_found, another partner's tenant 403 access_denied."""
+        details = {"token_tenant_id": identity.tenant_id, "requested_tenant_id": requested}
+        if not identity.partner_admin:
+            raise ApiError(403, "tenant_access_denied", "naming a tenant (X-Tenant-ID or /v1/t/{tenant_id}) needs a partner-admin "
+                           "token; %s is not a partner admin (leave the tenant out to act in its own tenant %s)"
+                           % (identity.identity_id, identity.tenant_id), details)
+        partner = self.tokens.tenant_partner(requested)
+        if partner is None:
+            raise ApiError(404, "tenant_not_found", "tenant %s does not exist" % requested, details)
+        if partner != identity.partner_id:
+            raise ApiError(403, "access_denied", "tenant %s does not belong to partner %s of %s" % (
+                requested, identity.partner_id, identity.identity_id), details)
+        return requested
 
     @staticmethod
     def _identity_id(request):
         return request.identity.identity_id if request.identity else None
 
     def _consume_rate_limit(self, request, route):
-        return self.rate_limiter.consume(self._identity_id(request), route.category)
+        extra = route.extra_units(request) if route.extra_units else None
+        return self.rate_limiter.consume(self._identity_id(request), route.category, extra)
 
     def _peek_rate_limit(self, request):
         category = request.route.category if request.route else None

@@ -24,7 +24,10 @@ ALL_SCOPES = (
     "policies:read", "policies:write", "admin",
 )
 DEV_TENANT = "tnt_dev"
+DEV_PARTNER = "ptn_dev"
 DEV_IDENTITY = "user:dev@scaivault.local"
+# The role that may name a tenant (X-Tenant-ID, /v1/t/{id}) [doc: core-concepts/multi-tenancy].
+PARTNER_ADMIN = "partner_admin"
 
 # Sources of runtime tokens; /_dev/reset forgets "runtime" but keeps what ScaiKey issued.
 RUNTIME = "runtime"
@@ -38,9 +41,13 @@ CREATE TABLE IF NOT EXISTS tokens (
     identity_type TEXT NOT NULL,
     tenant_id TEXT NOT NULL,
     scopes TEXT NOT NULL,
-    expires_at TEXT
+    expires_at TEXT,
+    partner_id TEXT,
+    roles TEXT
 );
 """
+# Columns added after the first release of the table (an old --data-dir gets them on start).
+_ADDED_COLUMNS = ("partner_id", "roles")
 
 
 @dataclass(frozen=True)
@@ -50,13 +57,25 @@ class Identity:
     tenant_id: str
     scopes: frozenset
     expires_at: Optional[object] = None
+    partner_id: str = DEV_PARTNER
+    roles: frozenset = frozenset()
+
+    @property
+    def partner_admin(self):
+        return PARTNER_ADMIN in self.roles
 
     def expired(self):
         return self.expires_at is not None and self.expires_at <= utcnow()
 
 
+# [doc] reference/audit: identity_type is one of these.
+IDENTITY_TYPES = ("user", "service_account", "group")
+
+
 def default_identity_type(identity_id):
-    return "service_account" if identity_id.startswith("sa:") else "user"
+    if identity_id.startswith("sa:"):
+        return "service_account"
+    return "group" if identity_id.startswith("group:") else "user"
 
 
 def identity_from_dict(spec, where):
@@ -67,18 +86,27 @@ def identity_from_dict(spec, where):
         raise ValueError("%s: identity_id must be a non-empty string" % where)
     if not isinstance(scopes, list) or not all(isinstance(scope, str) for scope in scopes):
         raise ValueError("%s: scopes must be a list of strings" % where)
+    roles = spec.get("roles", [])
+    if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
+        raise ValueError("%s: roles must be a list of strings (e.g. [%r])" % (where, PARTNER_ADMIN))
+    identity_type = spec.get("identity_type") or default_identity_type(identity_id)
+    if identity_type not in IDENTITY_TYPES:
+        raise ValueError("%s: identity_type must be one of %s (got %r)" % (where, ", ".join(IDENTITY_TYPES), identity_type))
     expires_at = spec.get("expires_at")
     return Identity(
         identity_id=identity_id,
-        identity_type=spec.get("identity_type") or default_identity_type(identity_id),
+        identity_type=identity_type,
         tenant_id=spec.get("tenant_id") or DEV_TENANT,
         scopes=frozenset(scopes),
         expires_at=parse_iso(expires_at) if isinstance(expires_at, str) else expires_at,
+        partner_id=spec.get("partner_id") or DEV_PARTNER,
+        roles=frozenset(roles),
     )
 
 
 def dev_identity():
-    return Identity(DEV_IDENTITY, "user", DEV_TENANT, frozenset(ALL_SCOPES))
+    """The dev token's caller: every scope, and a partner admin of ptn_dev (may name tenants of ptn_dev)."""
+    return Identity(DEV_IDENTITY, "user", DEV_TENANT, frozenset(ALL_SCOPES), roles=frozenset([PARTNER_ADMIN]))
 
 
 def token_hash(token):
@@ -96,6 +124,11 @@ class TokenRegistry:
         self._lock = threading.Lock()
         self._fixed = {token_hash(token): identity for token, identity in fixed_tokens.items()}
         db.register_schema(_SCHEMA)
+        with db.reading() as conn:
+            present = {row[1] for row in conn.execute("PRAGMA table_info(tokens)")}
+            for column in _ADDED_COLUMNS:
+                if column not in present:
+                    conn.execute("ALTER TABLE tokens ADD COLUMN %s TEXT" % column)
         self._runtime = self._load()
 
     def _load(self):
@@ -103,7 +136,8 @@ class TokenRegistry:
             rows = conn.execute("SELECT * FROM tokens").fetchall()
         return {row["token_hash"]: (row["source"], Identity(
             row["identity_id"], row["identity_type"], row["tenant_id"], frozenset(json.loads(row["scopes"])),
-            parse_iso(row["expires_at"]) if row["expires_at"] else None)) for row in rows}
+            parse_iso(row["expires_at"]) if row["expires_at"] else None, row["partner_id"] or DEV_PARTNER,
+            frozenset(json.loads(row["roles"] or "[]")))) for row in rows}
 
     def authenticate(self, authorization):
         """The caller's Identity, or 401 token_invalid / token_expired / authentication_required."""
@@ -131,11 +165,24 @@ class TokenRegistry:
         """Register a token issued while running; committed before the caller is answered."""
         key = token_hash(token)
         with self._db.transaction() as conn:
-            conn.execute("INSERT OR REPLACE INTO tokens VALUES (?, ?, ?, ?, ?, ?, ?)", (
-                key, source, identity.identity_id, identity.identity_type, identity.tenant_id,
-                json.dumps(sorted(identity.scopes)), iso(identity.expires_at)))
+            conn.execute("INSERT OR REPLACE INTO tokens (token_hash, source, identity_id, identity_type, tenant_id, scopes,"
+                         " expires_at, partner_id, roles) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (
+                             key, source, identity.identity_id, identity.identity_type, identity.tenant_id,
+                             json.dumps(sorted(identity.scopes)), iso(identity.expires_at), identity.partner_id,
+                             json.dumps(sorted(identity.roles))))
         with self._lock:
             self._runtime[key] = (source, identity)
+
+    def tenant_partner(self, tenant_id):
+        """The partner of a tenant this server knows (the dev tenant and every token's tenant), or None."""
+        if tenant_id == DEV_TENANT:
+            return DEV_PARTNER
+        with self._lock:
+            identities = list(self._fixed.values()) + [entry[1] for entry in self._runtime.values()]
+        for identity in identities:
+            if identity.tenant_id == tenant_id:
+                return identity.partner_id
+        return None
 
     def forget_runtime(self):
         """``/_dev/reset``: drop tokens added through ``/_dev/tokens``."""

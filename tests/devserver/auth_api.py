@@ -9,8 +9,11 @@ expiry and renewal can be tested in seconds instead of the real 1 h.
 
 import base64
 import binascii
+import dataclasses
 import hmac
+import json
 import secrets
+import time
 import urllib.parse
 from dataclasses import dataclass
 
@@ -19,7 +22,22 @@ from .errors import ApiError, validation_error
 from .http_types import Response
 from .timeutil import after_seconds, iso
 
-DEFAULT_TOKEN_TTL_SECONDS = 3600
+DEFAULT_TOKEN_TTL_SECONDS = 3600  # [doc] getting-started/authentication: client-credentials JWTs live 1 h
+
+
+def _b64url(raw):
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _jwt_shaped(identity, _tokens):
+    """An ``eyJ...`` token like ScaiKey's client-credentials JWTs: header.claims.signature (the signature is random:
+    the dev server looks tokens up by hash, it never verifies one)."""
+    header = _b64url(json.dumps({"alg": "RS256", "typ": "JWT", "kid": "scaivault-dev"}).encode())
+    claims = _b64url(json.dumps({
+        "sub": identity.identity_id, "tenant_id": identity.tenant_id, "partner_id": identity.partner_id,
+        "scope": " ".join(sorted(identity.scopes)), "exp": int(identity.expires_at.timestamp()) if identity.expires_at else None,
+        "iat": int(time.time()), "jti": secrets.token_hex(8), "iss": "https://scaikey.scailabs.ai"}).encode())
+    return "%s.%s.%s" % (header, claims, _b64url(secrets.token_bytes(32)))
 
 
 @dataclass(frozen=True)
@@ -66,8 +84,8 @@ def register(app, service_accounts):
         identity = request.identity
         return Response(200, {
             "identity_id": identity.identity_id, "identity_type": identity.identity_type,
-            "display_name": identity.identity_id, "tenant_id": identity.tenant_id, "partner_id": None,
-            "scopes": sorted(identity.scopes), "groups": [], "roles": [], "mfa_verified_at": None,
+            "display_name": identity.identity_id, "tenant_id": request.tenant_id, "partner_id": identity.partner_id,
+            "scopes": sorted(identity.scopes), "groups": [], "roles": sorted(identity.roles), "mfa_verified_at": None,
             "token_expires_at": iso(identity.expires_at),
         })
 
@@ -84,9 +102,9 @@ def register(app, service_accounts):
         granted = allowed & requested if requested else allowed
         if requested and not granted:
             return _oauth_error(400, "invalid_scope", "none of the requested scopes is allowed for this client")
-        identity = Identity(account.identity.identity_id, account.identity.identity_type, account.identity.tenant_id,
-                            frozenset(granted), after_seconds(account.token_ttl_seconds))
-        token = "sat_" + secrets.token_urlsafe(32)
+        identity = dataclasses.replace(account.identity, scopes=frozenset(granted),
+                                       expires_at=after_seconds(account.token_ttl_seconds))
+        token = _jwt_shaped(identity, app.tokens)
         app.tokens.add(token, identity, OAUTH)
         return Response(200, {"access_token": token, "token_type": "Bearer", "expires_in": account.token_ttl_seconds,
                               "scope": " ".join(sorted(granted))}, {"Cache-Control": "no-store"})
@@ -105,6 +123,7 @@ def register(app, service_accounts):
                               "tenant_id": identity.tenant_id, "scopes": sorted(identity.scopes),
                               "expires_at": iso(identity.expires_at), "issued_at": None})
 
-    app.router.add("GET", "/v1/auth/whoami", whoami)
-    app.router.add("POST", "/v1/auth/introspect", introspect, scope="admin")
+    # advanced/rate-limiting: "Auth whoami / introspect", 300 per minute.
+    app.router.add("GET", "/v1/auth/whoami", whoami, category="auth")
+    app.router.add("POST", "/v1/auth/introspect", introspect, scope="admin", category="auth")
     app.router.add("POST", "/oauth/token", issue_token, public=True)

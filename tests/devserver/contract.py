@@ -28,7 +28,7 @@ SWITCHES = {
     "list_envelope": "GET /v1/secrets answers {data, next_cursor} without has_more",
     "list_limit_strict": "GET /v1/secrets refuses limit above 100 (validation error) instead of clamping at 1000",
     "list_includes_deleted": "GET /v1/secrets also lists soft-deleted secrets (with deleted_at set)",
-    "validation_422": "validation errors answer 422 instead of 400",
+    "validation_400": "validation errors answer 400 instead of the documented 422 (an older reading of the catalog)",
     "hard_delete": "hard delete is DELETE ?hard=true; ?permanent=... is refused with 400 invalid_request",
     "delete_200": "DELETE of a secret or backend answers 200 with a small JSON body instead of 204",
     "put_full_object": "PUT answers 200 (also for the first version) with the full secret object, data included",

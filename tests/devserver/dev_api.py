@@ -76,7 +76,8 @@ def register(app):
             raise _invalid(exc) from None
         app.tokens.add(token, identity, RUNTIME)
         return Response(201, {"token": token, "identity_id": identity.identity_id, "identity_type": identity.identity_type,
-                              "tenant_id": identity.tenant_id, "scopes": sorted(identity.scopes), "expires_at": iso(identity.expires_at)})
+                              "tenant_id": identity.tenant_id, "partner_id": identity.partner_id, "roles": sorted(identity.roles),
+                              "scopes": sorted(identity.scopes), "expires_at": iso(identity.expires_at)})
 
     def contract(_request):
         return Response(200, app.contract.describe())
@@ -90,7 +91,8 @@ def register(app):
 
     def stored_secret(request):
         """What is stored at a path, whatever the contract plays: the head (no data), deleted_at and the
-        retained version numbers; not audited, last_accessed_at untouched. Tenant: ?tenant_id= (default tnt_dev)."""
+        retained version numbers, and options.max_versions (which the API's secret object never shows); not audited,
+        last_accessed_at untouched. Tenant: ?tenant_id= (default tnt_dev)."""
         tenant = request.arg("tenant_id") or "tnt_dev"
         path = request.params["path"]
         with app.db.reading() as conn:
@@ -99,7 +101,8 @@ def register(app):
                 "SELECT version FROM secret_versions WHERE tenant_id = ? AND path = ? ORDER BY version", (tenant, path))]
         if record is None:
             raise ApiError(404, "secret_not_found", "nothing stored at %s" % path)
-        return Response(200, dict(record.to_object(), deleted_at=record.deleted_at, versions=versions))
+        return Response(200, dict(record.to_object(), deleted_at=record.deleted_at, versions=versions,
+                                  options={"max_versions": record.max_versions}))
 
     router = app.dev_router
     router.add("GET", "/_dev/contract", contract)

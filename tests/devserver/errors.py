@@ -30,6 +30,9 @@ def bad_request(message, details=None, code="invalid_request"):
     return ApiError(400, code, message, details)
 
 
+VALIDATION_STATUS = 422  # https://www.scailabs.ai/en/docs/scaivault/reference/error-codes
+
+
 def validation_error(message, field):
-    """Body-shape problems; ``details.fields`` names the offending field like the docs' catalog."""
-    return ApiError(400, "validation_error", message, {"fields": [field]})
+    """Body-shape problems: 422 with ``details.fields`` naming the offending field, like the docs' catalog."""
+    return ApiError(VALIDATION_STATUS, "validation_error", message, {"fields": [field]})

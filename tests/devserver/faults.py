@@ -17,7 +17,8 @@ one other fault; of the other kinds the first selected fault in list order appli
 Two more kinds make races deterministic (tests/integration, tests/reliability): ``hold`` keeps a
 selected request waiting before it is processed until the test releases it (``POST
 /_dev/faults/release``, or ``DELETE /_dev/faults`` / reset; at most ``hold_seconds``, default 30), so
-another writer can land at an exact point; ``path_error`` processes a batch read or batch metadata
+another writer can land at an exact point (``"stage": "commit"`` holds a secret PUT inside the write instead, after
+it read the head: a writer landing then makes it answer ``409 version_conflict``); ``path_error`` processes a batch read or batch metadata
 request, then answers the paths matching ``batch_path_regex`` as per-path errors (``code``, default
 ``access_denied``) instead of their objects. ``after`` lets the first N matching requests pass
 untouched (e.g. hold the second GET of a path, not the first).
@@ -30,6 +31,9 @@ import threading
 from .errors import ApiError
 
 KINDS = ("status", "drop_before", "drop_after", "latency", "echo_body", "hold", "path_error")
+# Where a hold waits: before the request is processed, or (secret PUTs) after the write read the head and before it
+# commits, so that another writer lands inside the write and it answers 409 version_conflict.
+HOLD_STAGES = ("before", "commit")
 HOLD_SECONDS = 30.0
 _CODES = {
     400: "invalid_request", 401: "token_invalid", 403: "access_denied", 404: "not_found",
@@ -65,6 +69,9 @@ class Fault:
         self.latency_ms = _number(spec, "latency_ms", (int, float), 0) or 0
         self.after = _number(spec, "after", int, 0) or 0
         self.hold_seconds = _number(spec, "hold_seconds", (int, float), 0) or HOLD_SECONDS
+        self.stage = spec.get("stage") or "before"
+        if self.stage not in HOLD_STAGES:
+            raise ValueError("fault stage must be one of %s" % (HOLD_STAGES,))
         try:
             self.batch_path_regex = re.compile(spec.get("batch_path_regex") or "")
         except re.error as exc:

@@ -37,27 +37,32 @@ def _check_name(name):
     return name
 
 
+def _invalid_config(message, field):
+    """[doc] reference/error-codes: 400 invalid_config, "engine/backend config rejected" (globs: 400 invalid_glob)."""
+    return ApiError(400, "invalid_config", message, {"fields": [field]})
+
+
 def _check_config(backend_type, config):
     if not isinstance(config, dict):
-        raise validation_error("config must be a JSON object", "config")
+        raise _invalid_config("config must be a JSON object", "config")
     if backend_type != ASM_TYPE:
         return config
     inline = sorted(set(config) & set(INLINE_CREDENTIAL_KEYS))
     if inline:
-        raise validation_error("config must not hold credentials (%s): store them in a ScaiVault secret (access_key_id, "
-                               "secret_access_key, session_token) and set config.credentials_path" % ", ".join(inline),
-                               "config." + inline[0])
+        raise _invalid_config("config must not hold credentials (%s): store them in a ScaiVault secret (access_key_id, "
+                              "secret_access_key, session_token) and set config.credentials_path" % ", ".join(inline),
+                              "config." + inline[0])
     endpoint = sorted(set(config) & set(ENDPOINT_KEYS))
     if endpoint:
-        raise validation_error("config.%s is not accepted: ScaiVault reaches AWS Secrets Manager at the regional AWS "
-                               "endpoint of config.region" % endpoint[0], "config." + endpoint[0])
+        raise _invalid_config("config.%s is not accepted: ScaiVault reaches AWS Secrets Manager at the regional AWS "
+                              "endpoint of config.region" % endpoint[0], "config." + endpoint[0])
     region = config.get("region")
     if not isinstance(region, str) or not _REGION.match(region):
-        raise validation_error("config.region must be an AWS region name such as us-east-1 (got %r)" % (region,), "config.region")
+        raise _invalid_config("config.region must be an AWS region name such as us-east-1 (got %r)" % (region,), "config.region")
     path = config.get("credentials_path")
     if path is not None:
         if not isinstance(path, str):
-            raise validation_error("config.credentials_path must be a ScaiVault path", "config.credentials_path")
+            raise _invalid_config("config.credentials_path must be a ScaiVault path", "config.credentials_path")
         check_path(path)
     return config
 
@@ -68,16 +73,16 @@ def _check_mapping(path_mapping):
                                "path_mapping")
     for glob, template in path_mapping.items():
         if not isinstance(template, str) or not template:
-            raise ApiError(400, "invalid_path_mapping", "path_mapping[%r] must be a non-empty string template" % glob,
+            raise ApiError(400, "invalid_config", "path_mapping[%r] must be a non-empty string template" % glob,
                            {"fields": ["path_mapping"], "glob": glob})
         try:
             glob_regex(glob)
         except ApiError as err:
-            raise ApiError(400, "invalid_path_mapping", "path_mapping: %s" % err.message, {"fields": ["path_mapping"], "glob": glob}) from None
+            raise ApiError(400, "invalid_glob", "path_mapping: %s" % err.message, {"fields": ["path_mapping"], "glob": glob}) from None
     try:
         compile_mapping(path_mapping)
     except MappingProblem as exc:
-        raise ApiError(400, "invalid_path_mapping", "path_mapping: %s" % exc, {"fields": ["path_mapping"]}) from None
+        raise ApiError(400, "invalid_config", "path_mapping: %s" % exc, {"fields": ["path_mapping"]}) from None
     return path_mapping
 
 

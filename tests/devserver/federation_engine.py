@@ -485,7 +485,7 @@ class _SyncActor:
     """What the audit log needs to know about a sync run (it has no HTTP request)."""
 
     def __init__(self, backend):
-        self.identity = SimpleNamespace(identity_type="system", identity_id="system:federation/%s" % backend.name)
+        self.identity = SimpleNamespace(identity_type="service_account", identity_id="system:federation/%s" % backend.name)  # reference/audit types
         self.tenant_id = backend.tenant_id
         self.client_ip = None
         self.user_agent = "scaivault-federation-sync"
@@ -661,7 +661,7 @@ class FederationEngine:
                     "federation": {"backend_id": backend.id, "backend": backend.name, "mode": "proxy"}}
         return {"path": path, "secret_type": secret_type, "version": 1, "data": data, "metadata": metadata,
                 "created_at": created, "updated_at": created, "expires_at": None, "last_accessed_at": None,
-                "rotation_policy_id": None, "options": {"max_versions": None}}
+                "rotation_policy_id": None}
 
     @staticmethod
     def _source(backend, arn, name, version_id, value_format):

@@ -6,7 +6,7 @@
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from .errors import bad_request
 
@@ -34,6 +34,10 @@ class Request:
     identity: Any = None
     tenant_id: Optional[str] = None
     audited: bool = False
+    # A ``hold`` fault with ``"stage": "commit"``: called by a secret write between reading the head and committing.
+    hold_before_commit: Optional[Callable] = None
+    # Set by the rotation feature on a secret PUT that completes a due rotation (secret.updated.is_rotation).
+    completes_rotation: bool = False
 
     def __post_init__(self):
         if not self.path:

@@ -22,12 +22,17 @@ from .audit import AuditLog
 from .contract import ENV_VAR as CONTRACT_ENV_VAR, Contract
 from .auth import TokenRegistry, dev_identity, identity_from_dict
 from .http_handler import DevHTTPServer, tls_context
-from .ratelimit import RateLimiter
+from .ratelimit import PRESETS, RateLimiter
 from .secrets_api import DEFAULT_MAX_SECRET_BYTES, SecretsApi
 from .store import Database
 
 LOG = logging.getLogger("scaivault.devserver")
 DRAIN_SECONDS = 5.0
+
+
+def _rate_limits_arg(text):
+    """--rate-limits: a preset name (ratelimit.PRESETS) or JSON settings."""
+    return text if text in PRESETS else json.loads(text)
 
 
 def parse_args(argv=None):
@@ -43,7 +48,9 @@ def parse_args(argv=None):
     parser.add_argument("--asm-endpoint-url", help="where federation reaches AWS Secrets Manager (tests: moto)")
     parser.add_argument("--max-secret-bytes", type=int, default=DEFAULT_MAX_SECRET_BYTES,
                         help="largest JSON-encoded secret data accepted (413 secret_too_large above)")
-    parser.add_argument("--rate-limits", type=json.loads, help='JSON like {"enabled": true, "per_minute": {"write": 600}}')
+    parser.add_argument("--rate-limits", type=_rate_limits_arg,
+                        help='JSON like {"enabled": true, "per_minute": {"write": 600}}, {"preset": "managed", "time_scale": 60},'
+                             ' or "managed" (the documented managed-service defaults)')
     parser.add_argument("--contract", default=None,
                         help="default | alt | alt:switch,... : which reading of the [assumed] shapes to play "
                              "(default: $%s, else default; see contract.py)" % CONTRACT_ENV_VAR)

@@ -6,7 +6,7 @@ Schedule state lives in ``rotation_schedule``, one row per attached secret:
 
   cycle start = the latest of: attach time, the secret's last write, the last auto-rotation
   due         = cycle start + interval
-  warnings    = rotation.due {due_now: false, threshold} when now >= due - threshold (each
+  warnings    = rotation.due {due_now: false, warn_before: "7d"} when now >= due - threshold (each
                 threshold once per cycle; when several passed at once only the nearest fires)
   at due      = auto_generate false: rotation.due {due_now: true}, then wait for a PUT (the PUT
                 starts a new cycle and fires secret.rotated + rotation.completed);
@@ -71,6 +71,13 @@ CREATE TABLE IF NOT EXISTS rotation_schedule (
     last_rotated_at TEXT,
     PRIMARY KEY (tenant_id, path)
 );
+CREATE TABLE IF NOT EXISTS rotation_grace (
+    tenant_id TEXT NOT NULL,
+    path TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    readable_until TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, path, version)
+);
 """
 
 
@@ -99,6 +106,16 @@ def _warn_seconds(text):
     return sorted((parse_duration(item, "warn_before") for item in (text or "").split(",") if item), reverse=True)
 
 
+def _grace(conn, tenant_id, path, old_version, readable_until):
+    """Versions up to old_version stay readable until readable_until (the rotation's grace period)."""
+    conn.execute("INSERT OR REPLACE INTO rotation_grace VALUES (?, ?, ?, ?)", (tenant_id, path, old_version, readable_until))
+
+
+def _warn_text(text, seconds):
+    """The warn_before item ("7d") that parses to ``seconds``."""
+    return next(item.strip() for item in (text or "").split(",") if item and parse_duration(item, "warn_before") == seconds)
+
+
 def _policy_object(row, secrets_count):
     return {"id": row["id"], "name": row["name"], "description": row["description"], "interval": row["interval"],
             "interval_seconds": parse_duration(row["interval"], "interval"), "grace_period": row["grace_period"],
@@ -114,9 +131,27 @@ class RotationApi:
         self.db = app.db
         self.events = events
         self._tick_lock = threading.Lock()
-        app.db.register_schema(_SCHEMA, wiped_tables=("rotation_schedule", "rotation_policies"))
+        app.db.register_schema(_SCHEMA, wiped_tables=("rotation_schedule", "rotation_policies", "rotation_grace"))
 
     # -- storage helpers -----------------------------------------------------------------------
+
+    @staticmethod
+    def check_version_read(conn, tenant_id, path, version):
+        """[doc] core-concepts/rotation: after a rotation the previous versions stay readable only for the policy's
+        grace_period; later, ?version= of one is 404 version_not_found."""
+        row = conn.execute("SELECT version, readable_until FROM rotation_grace WHERE tenant_id = ? AND path = ? AND version >= ?"
+                           " ORDER BY readable_until LIMIT 1", (tenant_id, path, version)).fetchone()
+        if row is not None and parse_iso(row["readable_until"]) <= utcnow():
+            raise ApiError(404, "version_not_found", "version %d of secret %s aged out: a rotation replaced it and its "
+                           "grace period ended at %s" % (version, path, row["readable_until"]),
+                           {"path": path, "version": version, "grace_period_ended": row["readable_until"]})
+
+    def check_write_options(self, conn, tenant_id, changes):
+        """[doc] reference/rotation: options.rotation_policy_id on a PUT must name a policy (404 rotation_policy_not_found)."""
+        policy_id = changes.get("rotation_policy_id")
+        if policy_id is not None and self._row(conn, tenant_id, policy_id) is None:
+            raise ApiError(404, "rotation_policy_not_found", "rotation policy %s not found (options.rotation_policy_id)"
+                           % policy_id, {"rotation_policy_id": policy_id, "fields": ["options.rotation_policy_id"]})
 
     @staticmethod
     def _row(conn, tenant_id, policy_id):
@@ -278,7 +313,7 @@ class RotationApi:
                 conn.execute("INSERT OR REPLACE INTO rotation_schedule (tenant_id, path, policy_id, attached_at) VALUES (?,?,?,?)",
                              (request.tenant_id, path, row["id"], now))
             assignment = self._assignment(conn, request.tenant_id, row, path)
-        return Response(200 if already else 201, assignment)
+        return Response(201, assignment)  # [doc] reference/rotation: attach answers 201, also when already attached
 
     def detach(self, request):
         # The router has already unquoted the parameter: "a%2Fb" and "a/b" name the same secret.
@@ -368,7 +403,9 @@ class RotationApi:
                       if now >= after_seconds(-seconds, due) and seconds not in warned]
             if passed:
                 nearest = min(passed)
-                events.append(dict(base, event_type="rotation.due", data=dict(data, due_now=False, threshold_seconds=nearest)))
+                # [doc] reference/webhook-events: the threshold as the policy's warn_before wrote it ("7d").
+                warning = dict(data, due_now=False, warn_before=_warn_text(policy["warn_before"], nearest))
+                events.append(dict(base, event_type="rotation.due", data=warning))
                 warned.update(passed)
         elif not schedule["due_fired_at"]:
             schedule["due_fired_at"] = iso(now)
@@ -396,11 +433,12 @@ class RotationApi:
         record = dataclasses.replace(head, version=head.version + 1, updated_at=stamp)
         SecretStore.save(conn, record, new_data)
         actor = types.SimpleNamespace(
-            identity=types.SimpleNamespace(identity_type="system", identity_id=SCHEDULER_IDENTITY), tenant_id=tenant_id,
+            identity=types.SimpleNamespace(identity_type="service_account", identity_id=SCHEDULER_IDENTITY), tenant_id=tenant_id,
             client_ip=None, user_agent="scaivault-rotation-scheduler", request_id="req_" + secrets.token_hex(12),
             elapsed_ms=lambda: 0.0, audited=False)
         self.app.audit.record(conn, actor, "rotate", path, True, {"rotation_policy_id": policy["id"], "version": record.version})
         grace_end = iso(after_seconds(parse_duration(policy["grace_period"], "grace_period"), now))
+        _grace(conn, tenant_id, path, head.version, grace_end)
         return [{"tenant_id": tenant_id, "path": path, "policy": policy, "event_type": "secret.rotated",
                  "data": dict(data, old_version=head.version, new_version=record.version, grace_period_ends=grace_end,
                               auto_generated=True)}]
@@ -417,11 +455,18 @@ class RotationApi:
 
     def on_write(self, original):
         def handler(request):
+            request.completes_rotation = self._awaiting_rotation(request)
             response = original(request)
             if response.status == 200 and isinstance(response.body, dict):
                 self._completed(request, response.body)
             return response
         return handler
+
+    def _awaiting_rotation(self, request):
+        """Whether the secret's rotation is due and waits for this PUT (secret.updated.is_rotation, reference/webhook-events)."""
+        with self.db.reading() as conn:
+            return conn.execute("SELECT 1 FROM rotation_schedule WHERE tenant_id = ? AND path = ? AND due_fired_at IS NOT NULL",
+                                (request.tenant_id, request.params.get("path"))).fetchone() is not None
 
     def _completed(self, request, obj):
         if not obj.get("rotation_policy_id"):
@@ -439,9 +484,11 @@ class RotationApi:
         events = self.events or getattr(self.app, "webhook_events", None)
         if events is None:
             return
+        grace_end = iso(after_seconds(parse_duration(row["grace_period"], "grace_period")))
+        with self.db.transaction() as conn:
+            _grace(conn, request.tenant_id, path, obj["version"] - 1, grace_end)
         data = {"old_version": obj["version"] - 1, "new_version": obj["version"], "rotation_policy_id": row["policy_id"],
-                "rotation_policy_name": row["policy_name"], "auto_generated": False,
-                "grace_period_ends": iso(after_seconds(parse_duration(row["grace_period"], "grace_period")))}
+                "rotation_policy_name": row["policy_name"], "auto_generated": False, "grace_period_ends": grace_end}
         for event_type in ("secret.rotated", "rotation.completed"):
             events.emit(request.tenant_id, event_type, path=path, data=data, identity_id=request.identity.identity_id,
                         request_id=request.request_id, webhook_ids=json.loads(row["webhook_ids"]))
@@ -449,7 +496,8 @@ class RotationApi:
     # -- wiring --------------------------------------------------------------------------------
 
     def register(self, router):
-        policy = dict(scope="admin", category="rotation")
+        # The docs' rate-limit categories have none for rotation policies (advanced/rate-limiting): not limited.
+        policy = dict(scope="admin")
         router.add("GET", "/v1/rotation/policies", self.list_policies, **policy)
         router.add("POST", "/v1/rotation/policies", self.create, **policy)
         router.add("GET", "/v1/rotation/policies/{id}", self.get, **policy)
@@ -513,6 +561,9 @@ def register(app, events=None):
     """
     api = RotationApi(app, events)
     api.register(app.router)
+    if app.secrets is not None:
+        app.secrets.option_checks.append(api.check_write_options)
+        app.secrets.version_checks.append(api.check_version_read)
     app.dev_router.add("POST", "/_dev/rotation/tick", _tick_control(api))
     api.ticker = _start_ticker(api)
     return api

@@ -30,6 +30,8 @@ class Route:
     public: bool = False
     # Optional predicate: the route exists only while it is true (contract switches flip routes at runtime).
     when: Optional[Callable] = None
+    # Optional: request -> {category: units} the request costs besides one unit of ``category`` (batch reads).
+    extra_units: Optional[Callable] = None
 
     @property
     def label(self):

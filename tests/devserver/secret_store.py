@@ -54,15 +54,18 @@ class SecretRecord:
     deleted_at: Optional[str] = None
 
     def to_object(self, data=None, version=None, include_metadata=True):
-        """The contract's secret object; ``data`` only where the caller may see it."""
+        """The contract's secret object; ``data`` only where the caller may see it.
+
+        No ``options`` field: the documented object (core-concepts/secrets) does not echo write options,
+        so ``max_versions`` is kept in the head row but never shown (``/_dev/secrets`` shows it, out of band).
+        """
         obj = {"path": self.path, "secret_type": self.secret_type, "version": version or self.version}
         if data is not None:
             obj["data"] = data
         if include_metadata:
             obj["metadata"] = self.metadata
         obj.update(created_at=self.created_at, updated_at=self.updated_at, expires_at=self.expires_at,
-                   last_accessed_at=self.last_accessed_at, rotation_policy_id=self.rotation_policy_id,
-                   options={"max_versions": self.max_versions})
+                   last_accessed_at=self.last_accessed_at, rotation_policy_id=self.rotation_policy_id)
         return obj
 
 

@@ -28,6 +28,13 @@ def _not_found(path):
     return ApiError(404, "secret_not_found", "secret %s not found" % path, {"path": path})
 
 
+def _conflict(path, started_at, now):
+    """[doc] core-concepts/errors: concurrent writes may yield 409 version_conflict (fetch current state, retry)."""
+    return ApiError(409, "version_conflict", "secret %s changed while this write was in progress (version %d when it "
+                    "started, %d now); fetch the current state and retry" % (path, started_at, now),
+                    {"path": path, "current_version": now})
+
+
 def _recoverable_until(record):
     return parse_iso(record.deleted_at) + RECOVERY_WINDOW
 
@@ -86,6 +93,17 @@ def _option_changes(options, now):
     return changes
 
 
+def _batch_read_units(request):
+    """[doc] api-guides/batch-operations: a batch read costs 1 batch-read unit + 1 read unit per path."""
+    try:
+        paths = json.loads(request.body or b"{}").get("paths")
+    except (ValueError, AttributeError):
+        return {}
+    if not isinstance(paths, list):
+        return {}
+    return {"read": len(set(path for path in paths if isinstance(path, str)))}
+
+
 def _version_arg(request):
     text = request.arg("version")
     if text is None:
@@ -102,11 +120,18 @@ class SecretsApi:
         self.store = SecretStore(app.db)
         self.max_secret_bytes = max_secret_bytes
         self.interceptors = []
+        # (conn, tenant_id, record changes) -> None or raise: checks other features make of a write's options
+        # (rotation: options.rotation_policy_id must name a policy).
+        self.option_checks = []
+        # (conn, tenant_id, path, version) -> None or raise: an older version another feature made unreadable
+        # (rotation: past the grace period).
+        self.version_checks = []
         self.contract = app.contract
 
     def register(self, router):
         router.add("GET", "/v1/secrets", self.list_secrets, scope="secrets:list", category="list", audit_action="list")
-        router.add("POST", "/v1/secrets/batch", self.batch_read, scope="secrets:read", category="batch_read", audit_action="read")
+        router.add("POST", "/v1/secrets/batch", self.batch_read, scope="secrets:read", category="batch_read", audit_action="read",
+                   extra_units=_batch_read_units)
         router.add("POST", "/v1/secrets/batch/metadata", self.batch_metadata, scope="secrets:list", category="batch_metadata",
                    audit_action="list")
         router.add("GET", "/v1/secrets/{path:path}", self.read, scope="secrets:read", category="read", audit_action="read")
@@ -134,10 +159,17 @@ class SecretsApi:
         data, changes = self._parse_write(request.json_object(), now)
         for interceptor in self.interceptors:
             interceptor.check_write(request, path)
+        started_at = self._head_version(request.tenant_id, path)
+        if request.hold_before_commit is not None:
+            request.hold_before_commit()
         with self.db.transaction() as conn:
             previous = self._head(conn, request.tenant_id, path)
             if previous is not None and previous.deleted_at:
                 raise _exists_error(previous)
+            if previous is not None and previous.version != started_at:
+                raise _conflict(path, started_at, previous.version)
+            for check in self.option_checks:
+                check(conn, request.tenant_id, changes)
             base = previous or SecretRecord(request.tenant_id, path, DEFAULT_SECRET_TYPE, 0, created_at=iso(now))
             record = dataclasses.replace(base, version=base.version + 1, updated_at=iso(now), **changes)
             self.store.save(conn, record, data)
@@ -215,17 +247,20 @@ class SecretsApi:
         return self._run_batch(request, paths, describe_one, "list", fail_fast=False)
 
     def _run_batch(self, request, paths, resolve, action, fail_fast):
-        """Partial success: each path lands in ``secrets`` or ``errors``; fail_fast stops at the first error."""
+        """Partial success: each path lands in ``secrets`` or ``errors``. fail_fast [doc: api-guides/batch-operations]
+        aborts the whole batch at the first error: the answer is that error (details.path names the path), no value
+        is returned and nothing of the batch is audited as read (the app audits the failed request)."""
         found, errors = {}, {}
         with self.db.transaction() as conn:
             for path in paths:
                 try:
                     found[path] = resolve(conn, path)
                 except ApiError as err:
+                    if fail_fast:
+                        raise ApiError(err.status, err.code, "batch aborted (fail_fast) at %s: %s" % (path, err.message),
+                                       dict(err.details or {}, path=path, fail_fast=True)) from None
                     errors[path] = {"code": err.code, "message": err.message}
                     self.audit.record(conn, request, action, path, False, {"batch": True, "error_code": err.code})
-                    if fail_fast:
-                        break
         return Response(200, {"secrets": found, "errors": errors})
 
     @staticmethod
@@ -271,6 +306,12 @@ class SecretsApi:
             changes["metadata"] = check_metadata(body["metadata"])
         return data, changes
 
+    def _head_version(self, tenant_id, path):
+        """The head version as a write starts (0 when absent): a write that commits on another head conflicts."""
+        with self.db.reading() as conn:
+            record = self.store.head(conn, tenant_id, path)
+        return record.version if record is not None else 0
+
     def _head(self, conn, tenant_id, path):
         """The head row; a soft delete past its recovery window is purged and reads as absent."""
         record = self.store.head(conn, tenant_id, path)
@@ -290,6 +331,9 @@ class SecretsApi:
         """The secret object with data (``version`` or the current one); 404 when absent."""
         record = self._live(conn, tenant_id, path)
         wanted = version or record.version
+        if wanted != record.version:
+            for check in self.version_checks:
+                check(conn, tenant_id, path, wanted)
         data = self.store.data(conn, tenant_id, path, wanted)
         if data is None:
             raise ApiError(404, "version_not_found", "version %d of secret %s not found (never written, or pruned by max_versions)" % (wanted, path),

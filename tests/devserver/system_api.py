@@ -16,11 +16,18 @@ def register(app):
         return Response(200, {"status": "healthy", "timestamp": iso(utcnow())})
 
     def ready(_request):
+        """[doc] reference/system: {status: ready, checks: {database, redis, encryption}} or 503 not_ready. The dev
+        server has no Redis (rate-limit buckets live in memory) and no key service: those checks pass when its
+        limiter and its store answer."""
+        checks, errors = {"database": "ok", "redis": "ok", "encryption": "ok"}, {}
         try:
             app.db.ping()
         except sqlite3.Error as exc:
-            return Response(503, {"status": "not_ready", "checks": {"database": "error"}, "errors": {"database": str(exc)}})
-        return Response(200, {"status": "ready", "checks": {"database": "ok"}})
+            checks["database"] = checks["encryption"] = "error"
+            errors["database"] = str(exc)
+        if errors:
+            return Response(503, {"status": "not_ready", "checks": checks, "errors": errors})
+        return Response(200, {"status": "ready", "checks": checks})
 
     def version(_request):
         return Response(200, {"version": VERSION, "api_version": "v1", "server": "scaivault-devserver"})

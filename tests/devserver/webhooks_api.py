@@ -30,6 +30,7 @@ import urllib.request
 from .errors import ApiError, validation_error
 from .http_types import Response
 from .pagination import decode_cursor, page, parse_limit
+from .secrets_api import RECOVERY_WINDOW
 from .timeutil import iso, utcnow
 
 LOG = logging.getLogger("scaivault.devserver.webhooks")
@@ -387,7 +388,7 @@ def wrap_route(router, method, template, make_handler):
     return False
 
 
-def _secret_events(hub):
+def _secret_events(hub, db):
     def on_write(original):
         def handler(request):
             response = original(request)
@@ -398,7 +399,8 @@ def _secret_events(hub):
                 data = ({"version": version, "secret_type": obj.get("secret_type"), "created_by": request.identity.identity_id,
                          "tags": (obj.get("metadata") or {}).get("tags") or [], "expires_at": obj.get("expires_at")}
                         if created else {"old_version": version - 1, "new_version": version,
-                                         "updated_by": request.identity.identity_id, "is_rotation": False})
+                                         "updated_by": request.identity.identity_id,
+                                         "is_rotation": bool(request.completes_rotation)})
                 hub.emit(request.tenant_id, "secret.created" if created else "secret.updated", path=obj.get("path"),
                          data=data, identity_id=request.identity.identity_id, request_id=request.request_id,
                          secret_type=obj.get("secret_type"), tags=(obj.get("metadata") or {}).get("tags"))
@@ -407,11 +409,17 @@ def _secret_events(hub):
 
     def on_delete(original):
         def handler(request):
+            # [doc] reference/webhook-events: {version_count, deleted_by, permanent, recoverable_until (soft only)}.
+            with db.reading() as conn:
+                version_count = conn.execute("SELECT COUNT(*) FROM secret_versions WHERE tenant_id = ? AND path = ?",
+                                             (request.tenant_id, request.params.get("path"))).fetchone()[0]
             response = original(request)
             if response.status == 204:
                 permanent = (request.arg("permanent") or "").lower() in ("true", "1", "yes")
-                hub.emit(request.tenant_id, "secret.deleted", path=request.params.get("path"),
-                         data={"deleted_by": request.identity.identity_id, "permanent": permanent},
+                data = {"version_count": version_count, "deleted_by": request.identity.identity_id, "permanent": permanent}
+                if not permanent:
+                    data["recoverable_until"] = iso(utcnow() + RECOVERY_WINDOW)
+                hub.emit(request.tenant_id, "secret.deleted", path=request.params.get("path"), data=data,
                          identity_id=request.identity.identity_id, request_id=request.request_id)
             return response
         return handler
@@ -537,7 +545,7 @@ def register(app):
     app.router.add("POST", "/v1/webhooks/{id}/test", test, **policy)
     app.router.add("GET", "/v1/webhooks/{id}/deliveries", deliveries, **policy)
 
-    on_write, on_delete = _secret_events(hub)
+    on_write, on_delete = _secret_events(hub, app.db)
     wrap_route(app.router, "PUT", "/v1/secrets/{path}", on_write)
     wrap_route(app.router, "DELETE", "/v1/secrets/{path}", on_delete)
 

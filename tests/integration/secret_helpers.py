@@ -109,6 +109,15 @@ class Vault:
     def release_held(self):
         self.http.post("/_dev/faults/release").raise_for_status()
 
+    def rotation_policy(self, name, interval="90d"):
+        """The id of the rotation policy ``name`` (created when missing): options.rotation_policy_id must name a real
+        one (reference/rotation: 404 rotation_policy_not_found otherwise)."""
+        created = self.http.post("/v1/rotation/policies", json={"name": name, "interval": interval})
+        if created.status_code == 201:
+            return created.json()["id"]
+        listing = self.http.get("/v1/rotation/policies", params={"limit": 1000}).json()
+        return next(item["id"] for item in listing["data"] if item["name"] == name)
+
 
 def route_count(counters, route):
     """Requests seen on one route label, e.g. ``PUT /v1/secrets/{path}``."""

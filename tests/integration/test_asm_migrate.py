@@ -18,6 +18,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -146,7 +147,7 @@ def test_a_changed_source_is_one_new_version_and_metadata_is_merged(migrate, asm
     migrate(prefixes=["prod/app/"], owner="team:app", metadata={"wave": "1"}, max_versions=5)
     path = "environments/production/app/db"
     stored = vault.get(path)
-    assert stored["options"]["max_versions"] == 5
+    assert vault.meta(path)["options"]["max_versions"] == 5
     assert stored["metadata"]["tags"] == ["migrated-from-asm", "team=app"]
     assert stored["metadata"]["owner"] == "team:app" and stored["metadata"]["wave"] == "1"
     assert stored["metadata"]["description"] == "app db"
@@ -170,6 +171,28 @@ def test_a_changed_source_is_one_new_version_and_metadata_is_merged(migrate, asm
     assert entry["metadata_update"] == ("in_place" if in_place else "new_version")
     assert vault.meta(path)["metadata"]["owner"] == "team:platform"
     assert not migrate(prefixes=["prod/app/"], owner="team:platform", metadata={"wave": "1"})["changed"]
+
+
+def test_a_rerun_with_max_versions_set_writes_nothing(migrate, asm, vault):
+    """The documented secret object has no options field
+    (https://www.scailabs.ai/en/docs/scaivault/core-concepts/secrets), so max_versions cannot be compared: a re-run
+    with it set (or changed) must not write a new version of every secret. Versions are counted out of band."""
+    names = ["prod/mv/%d" % index for index in range(3)]
+    for name in names:
+        asm.create_secret(Name=name, SecretString='{"k": "%s"}' % name)
+    paths = ["environments/production/mv/%d" % index for index in range(3)]
+    migrate(prefixes=["prod/mv/"], max_versions=5)
+    assert [vault.stored(path)["versions"] for path in paths] == [[1]] * 3
+    assert all(vault.meta(path)["options"]["max_versions"] == 5 for path in paths)
+    for max_versions in (5, 7):
+        result = migrate(prefixes=["prod/mv/"], max_versions=max_versions)
+        assert not result["changed"] and {entry["action"] for entry in result["secrets"]} == {"unchanged"}
+        assert [vault.stored(path)["versions"] for path in paths] == [[1]] * 3
+    # A changed value writes one version, and that write carries the new max_versions.
+    asm.put_secret_value(SecretId=names[0], SecretString='{"k": "new"}')
+    migrate(prefixes=["prod/mv/"], max_versions=7)
+    assert vault.stored(paths[0])["versions"] == [1, 2] and vault.meta(paths[0])["options"]["max_versions"] == 7
+    assert [vault.stored(path)["versions"] for path in paths[1:]] == [[1]] * 2
 
 
 # -- check and diff mode ------------------------------------------------------------------------------
@@ -303,6 +326,41 @@ def test_dropped_answers_never_make_duplicate_versions(migrate, dev_server, vaul
     for index in range(60):
         assert vault.version("migrated/bulk/%05d" % index) == 1, index
     assert not migrate(prefixes=["bulk/"], mapping=BULK_MAPPING)["changed"]
+
+
+def test_version_conflicts_are_retried_once_and_never_overwrite_another_writer(migrate, asm, dev_server, vault):
+    """https://www.scailabs.ai/en/docs/scaivault/core-concepts/errors: 409 version_conflict - fetch the current state,
+    then retry. A conflict that left the target alone is sent once more; one where another writer landed keeps that
+    writer's version and reports the secret as an error (re-run to compare)."""
+    for name in ("prod/vc/a", "prod/vc/b"):
+        asm.create_secret(Name=name, SecretString='{"k": "%s"}' % name)
+    migrate(prefixes=["prod/vc/"])
+    for name in ("prod/vc/a", "prod/vc/b"):
+        asm.put_secret_value(SecretId=name, SecretString='{"k": "new"}')
+    # a: refused once with version_conflict, nothing else changed: sent once more.
+    dev_server.dev_faults([{"kind": "status", "status": 409, "code": "version_conflict", "method": "PUT",
+                            "path_regex": "/vc/a$", "count": 1}])
+    entry = by_name(migrate(names=["prod/vc/a"]))["prod/vc/a"]
+    dev_server.clear_dev_faults()
+    assert entry["action"] == "update" and "version_conflict" in " ".join(entry["notes"])
+    assert vault.stored("environments/production/vc/a")["versions"] == [1, 2]
+    assert_same_as_asm(vault, asm, "environments/production/vc/a", "prod/vc/a")
+    # b: another writer lands while the migration's PUT is inside the write.
+    path = "environments/production/vc/b"
+    dev_server.dev_faults([{"kind": "hold", "stage": "commit", "method": "PUT", "path_regex": "/vc/b$", "count": 1}])
+    outcome = {}
+    thread = threading.Thread(target=lambda: outcome.update(res=migrate(names=["prod/vc/b"], expect_failure=True)))
+    thread.start()
+    try:
+        vault.wait_held()
+        vault.put(path, {"other": "writer-value-456"}, metadata=vault.meta(path)["metadata"])
+    finally:
+        vault.release_held()
+        thread.join(120)
+        dev_server.clear_dev_faults()
+    entry = by_name(outcome["res"])["prod/vc/b"]
+    assert (entry["action"], entry["reason_code"]) == ("error", "version_conflict"), entry
+    assert vault.stored(path)["versions"] == [1, 2] and vault.get(path)["data"] == {"other": "writer-value-456"}
 
 
 def _module_pids(root):

@@ -167,11 +167,11 @@ def case_list_includes_deleted(dev_server, vault, module):
     assert vault.stored("sw/gone")["deleted_at"]
 
 
-def case_validation_422(dev_server, vault, module):
+def case_validation_400(dev_server, vault, module):
     api, _warnings = client(dev_server)
     with pytest.raises(sv.ScaiVaultError) as err:
         api.put_secret("sw/a", ["not", "an", "object"])
-    assert err.value.status == 422 and err.value.code == "validation_error" and err.value.details["fields"] == ["data"]
+    assert err.value.status == 400 and err.value.code == "validation_error" and err.value.details["fields"] == ["data"]
 
 
 def case_hard_delete(dev_server, vault, module):
@@ -270,7 +270,7 @@ def case_rotation_assignments(dev_server, vault, module):
 CASES = {
     "no_batch_metadata": case_no_batch_metadata, "list_envelope": case_list_envelope,
     "list_limit_strict": case_list_limit_strict, "list_includes_deleted": case_list_includes_deleted,
-    "validation_422": case_validation_422, "hard_delete": case_hard_delete, "delete_200": case_delete_200,
+    "validation_400": case_validation_400, "hard_delete": case_hard_delete, "delete_200": case_delete_200,
     "put_full_object": case_put_full_object, "put_empty": case_put_empty,
     "metadata_omitted_clears": case_metadata_omitted_clears, "secret_type_default": case_secret_type_default,
     "metadata_patch": case_metadata_patch, "no_required_scope": case_no_required_scope,

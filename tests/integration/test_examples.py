@@ -86,7 +86,7 @@ def _secret_check(ctx: ExampleContext, res: PlaybookResult) -> None:
     assert stripe["version"] == 2, "the check-mode preview must not write"
     assert stripe["metadata"]["owner"] == "team:payments"
     assert stripe["metadata"]["tags"] == ["billing", "pci", "migrated-from-asm", "reviewed-2025"]
-    assert stripe["options"]["max_versions"] == 10 and stripe["expires_at"]
+    assert ctx.vault.meta(STRIPE)["options"]["max_versions"] == 10 and stripe["expires_at"]
     assert len(ctx.vault.get(DB)["data"]["password"]) == 32
     assert ctx.vault.get("shared/integrations/salesforce/oauth") is None
     preview = res.registered["preview"]

@@ -113,8 +113,29 @@ def test_on_missing(lookup, vault, warnings, terms):
 def test_missing_version_counts_as_missing(lookup, vault):
     with pytest.raises(AnsibleLookupError) as err:
         lookup(STRIPE, version=9)
-    assert "no version 9" in str(err.value) and "version_not_found" in str(err.value)
+    assert "version 9 is not readable" in str(err.value) and "version_not_found" in str(err.value)
     assert lookup(STRIPE, version=9, on_missing="skip") == []
+
+
+def test_a_version_past_its_rotation_grace_period_is_explained(lookup, vault, dev_server):
+    """https://www.scailabs.ai/en/docs/scaivault/core-concepts/rotation: the previous version stays readable only for
+    the rotation policy's grace_period; version= of it then fails naming the grace period (not a bare 'missing')."""
+    import datetime  # pylint: disable=import-outside-toplevel
+    import time  # pylint: disable=import-outside-toplevel
+
+    policy = vault.http.post("/v1/rotation/policies", json={"name": "fast", "interval": "1d", "grace_period": "2s"}).json()
+    vault.http.post("/v1/rotation/policies/%s/secrets" % policy["id"], json={"secret_path": DB}).raise_for_status()
+    listing = vault.http.get("/v1/rotation/policies/%s/secrets" % policy["id"]).json()
+    due = (listing.get("secrets") or listing.get("data"))[0]["next_rotation_at"]  # either contract's envelope
+    tick_at = datetime.datetime.fromisoformat(due.replace("Z", "+00:00")) + datetime.timedelta(seconds=1)
+    dev_server.dev_call("POST", "/_dev/rotation/tick", {"now": tick_at.isoformat(), "wait": True})
+    vault.put(DB, {"username": "billing", "password": "rotated-lookup-value", "port": 5432})  # completes the rotation
+    assert lookup(DB, version=1, field="password") == [DB_PASSWORD]  # inside the grace period
+    time.sleep(2.2)
+    with pytest.raises(AnsibleLookupError) as err:
+        lookup(DB, version=1)
+    assert "grace_period" in str(err.value) and "version_not_found" in str(err.value)
+    assert DB_PASSWORD not in str(err.value)
 
 
 @pytest.mark.parametrize("terms", [(STRIPE,), (STRIPE, DB)], ids=["single", "batch"])

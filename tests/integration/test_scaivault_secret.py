@@ -23,6 +23,7 @@ from integration.secret_helpers import (
 
 MODULE = "scaivault_secret"
 PATH = "environments/production/billing/stripe"
+TEST_POLICY = "rot_test_policy"  # a policy name; the test creates it and uses its id
 SECRET = "sk_live_51HxQzLeakCanary7781"
 SECRET_2 = "sk_live_51HxQzRotatedCanary9902"
 BASE_DATA = {"secret_key": SECRET, "publishable_key": "pk_live_public", "nested": {"a": 1, "b": [1, 2]}}
@@ -96,7 +97,7 @@ def test_create_four_steps(module, vault):
         "options.expires_in", "options.max_versions", "secret_type"])
     stored = vault.get(PATH)
     assert stored["data"] == BASE_DATA and stored["secret_type"] == "json" and stored["metadata"] == BASE_META
-    assert stored["options"]["max_versions"] == 5 and stored["expires_at"]
+    assert vault.meta(PATH)["options"]["max_versions"] == 5 and stored["expires_at"]
     assert step2.result["options"]["expires_in"] == "90d" and step1.result["options"]["max_versions"] == 5
     assert step1.result["diff"]["before"] == {} and set(step1.result["diff"]["after"]["data"]) == set(BASE_DATA)
 
@@ -120,11 +121,8 @@ CHANGES = [
      lambda s: s["metadata"]["tags"] == ["billing", "pci", "migrated-from-asm"]),
     ("custom_metadata", dict(metadata={"source": {"name": "prod/billing/stripe", "region": "eu-west-1"}}),
      ["metadata.source"], lambda s: s["metadata"]["source"]["region"] == "eu-west-1" and s["metadata"]["owner"]),
-    ("max_versions", dict(options={"max_versions": 3}), ["options.max_versions"],
-     lambda s: s["options"]["max_versions"] == 3),
     ("expires_in", dict(options={"expires_in": "30d"}), ["options.expires_in"], lambda s: s["expires_at"]),
-    ("rotation_policy_id", dict(options={"rotation_policy_id": "rot_test_policy"}), ["options.rotation_policy_id"],
-     lambda s: s["rotation_policy_id"] == "rot_test_policy"),
+    ("rotation_policy_id", dict(options={"rotation_policy_id": TEST_POLICY}), ["options.rotation_policy_id"], None),
     ("overwrite_never_metadata", dict(data={"secret_key": "ignored_by_overwrite_never"}, overwrite="never",
                                       metadata={"owner": "team:x"}), ["metadata.owner"],
      lambda s: s["data"] == BASE_DATA and s["metadata"]["owner"] == "team:x"),
@@ -134,6 +132,13 @@ CHANGES = [
 @pytest.mark.parametrize("args, fields, stored_ok", [c[1:] for c in CHANGES], ids=[c[0] for c in CHANGES])
 def test_each_option_four_steps(module, vault, args, fields, stored_ok):
     seed(vault)
+    if (args.get("options") or {}).get("rotation_policy_id") == TEST_POLICY:
+        # A real policy (reference/rotation: an unknown one is 404 rotation_policy_not_found), named like the case.
+        policy_id = vault.rotation_policy(TEST_POLICY)
+        args = dict(args, options={"rotation_policy_id": policy_id})
+
+        def stored_ok(stored):
+            return stored["rotation_policy_id"] == policy_id
     four_steps(module, vault, dict(args, path=PATH), fields)
     stored = vault.get(PATH)
     assert stored_ok(stored), stored["metadata"]
@@ -148,6 +153,9 @@ NO_CHANGES = [
     ("empty_metadata_and_options", dict(metadata={}, options={})),
     ("overwrite_never_other_value", dict(data={"secret_key": "would_replace_it"}, overwrite="never")),
     ("same_type", dict(secret_type="json")),
+    # The documented secret object has no options field: max_versions cannot be compared, so it never
+    # causes a write on its own (https://www.scailabs.ai/en/docs/scaivault/core-concepts/secrets).
+    ("max_versions_alone", dict(options={"max_versions": 3})),
 ]
 
 
@@ -172,13 +180,14 @@ def test_check_mode_create_then_options_stay_idempotent(module, vault):
 
 
 def test_unset_options_leave_stored_values_alone(module, vault):
-    seed(vault, options={"max_versions": 4, "expires_in": "7d", "rotation_policy_id": "rot_keep"})
+    keep = vault.rotation_policy("keep")
+    seed(vault, options={"max_versions": 4, "expires_in": "7d", "rotation_policy_id": keep})
     before = vault.meta(PATH)
     res = module(MODULE, dict(path=PATH, data=dict(BASE_DATA, secret_key=SECRET_2)))
     assert res.changed and res.result["changed_fields"] == ["data"]
     after = vault.meta(PATH)
     assert after["metadata"] == BASE_META and after["secret_type"] == "json"
-    assert after["options"]["max_versions"] == 4 and after["rotation_policy_id"] == "rot_keep"
+    assert after["options"]["max_versions"] == 4 and after["rotation_policy_id"] == keep
     assert after["expires_at"] == before["expires_at"]
 
 
@@ -392,6 +401,58 @@ def test_unknown_outcome_with_a_concurrent_writer_fails_without_resending(module
     assert vault.get(PATH)["data"] == {"other": "writer-value-123"}, "the module wrote over the other writer"
 
 
+def _update_during(module, vault, other_writer):
+    """Run a scaivault_secret update whose PUT the dev server holds inside the write (after it read the head);
+    ``other_writer()`` runs meanwhile. Returns the module's result."""
+    outcome = {}
+    thread = threading.Thread(target=lambda: outcome.update(res=module(MODULE, dict(path=PATH, data=dict(
+        BASE_DATA, secret_key=SECRET_2)))))
+    thread.start()
+    try:
+        vault.wait_held()
+        other_writer()
+    finally:
+        vault.release_held()
+        thread.join(120)
+        vault.clear_faults()
+    return outcome["res"]
+
+
+def test_a_concurrent_writer_is_version_conflict_and_never_overwritten(module, vault):
+    """https://www.scailabs.ai/en/docs/scaivault/core-concepts/errors: concurrent writes yield 409 version_conflict;
+    fetch the current state and retry. Another writer's version lands while the module's PUT is inside the write:
+    the server refuses the module's PUT, the module re-reads, sees the other writer's newer value and fails without
+    writing over it."""
+    seed(vault)
+    vault.faults([{"kind": "hold", "stage": "commit", "method": "PUT", "path_regex": "^/v1/secrets/", "count": 1}])
+    vault.reset_counters()
+    res = _update_during(module, vault, lambda: vault.put(PATH, {"other": "writer-value-123"}))
+    assert res.failed, "the module did not notice the other writer: %s" % res.result
+    assert "version_conflict" in res.result["msg"] and "(now version 2); that version was kept, not overwritten" in res.result["msg"]
+    assert route_count(vault.counters(), PUT_ROUTE) == 2  # the module's refused PUT and the other writer's
+    assert vault.stored(PATH)["versions"] == [1, 2]
+    assert vault.get(PATH)["data"] == {"other": "writer-value-123"}, "the module wrote over the other writer"
+    assert SECRET_2 not in json.dumps(res.result)
+
+
+def test_a_version_conflict_that_left_the_secret_alone_is_retried_once(module, vault):
+    """version_conflict, and the re-read shows the version the plan was made from: the PUT is sent once more."""
+    seed(vault)
+    vault.faults([{"kind": "status", "status": 409, "code": "version_conflict", "method": "PUT", "count": 1}])
+    vault.reset_counters()
+    res = module(MODULE, dict(path=PATH, data=dict(BASE_DATA, secret_key=SECRET_2)))
+    assert not res.failed and res.changed and res.result["version"] == 2, res.result.get("msg")
+    assert "version_conflict" in json.dumps(res.result.get("warnings", []))
+    assert route_count(vault.counters(), PUT_ROUTE) == 2 and vault.stored(PATH)["versions"] == [1, 2]
+    assert vault.get(PATH)["data"]["secret_key"] == SECRET_2
+    # Twice in a row: retried once only, then it fails naming the conflict; nothing written.
+    vault.faults([{"kind": "status", "status": 409, "code": "version_conflict", "method": "PUT", "count": 2}])
+    res = module(MODULE, dict(path=PATH, data=BASE_DATA))
+    assert res.failed and "still not applied after one more attempt" in res.result["msg"]
+    assert vault.stored(PATH)["versions"] == [1, 2]
+    vault.clear_faults()
+
+
 # -- through ansible-playbook: four steps, a lost answer, errors, and no value anywhere at -vvvv ----------
 LEAK_PLAY = """
 - hosts: localhost
@@ -491,3 +552,11 @@ def test_no_value_leaks_at_vvvv_in_log_and_diff(playbook, vault, tmp_path):
     assert "sha256:" in res.stdout  # the diff was shown, with fingerprints
     assert vault.get(PATH) is None and vault.version(PATH) is None  # soft-deleted after 2 versions
     assert_no_leak(list(values.values()), texts={"stdout": res.stdout, "stderr": res.stderr}, files=[log])
+
+
+def test_an_unknown_rotation_policy_fails_naming_it(module, vault):
+    """https://www.scailabs.ai/en/docs/scaivault/reference/rotation: 404 rotation_policy_not_found; nothing written."""
+    seed(vault)
+    res = module(MODULE, dict(path=PATH, data=BASE_DATA, options={"rotation_policy_id": "rot_nowhere"}))
+    assert res.failed and "rotation_policy_not_found" in res.result["msg"]
+    assert "scaivault_rotation_policy" in res.result["msg"] and vault.stored(PATH)["versions"] == [1]

@@ -33,10 +33,11 @@ def module(dev_server):
 @pytest.fixture
 def seeded(vault):
     names = ["stripe", "db", "redis", "sendgrid", "s3"]
+    policy_ids = dict((name, vault.rotation_policy(name)) for name in names)
     for index, name in enumerate(names):
         vault.put(PREFIX + name, {"value": VALUES[index % len(VALUES)]}, secret_type="kv",
                   metadata={"owner": "team:billing", "tags": ["billing", name]},
-                  options={"max_versions": 5, "expires_in": "30d", "rotation_policy_id": "rot_%s" % name})
+                  options={"max_versions": 5, "expires_in": "30d", "rotation_policy_id": policy_ids[name]})
     vault.put(PREFIX + "stripe", {"value": VALUES[1]})  # version 2
     vault.put("environments/production/other/app", {"value": VALUES[2]})
     vault.put("environments/production/billing-archive/x", {"value": VALUES[0]})  # string-prefix sibling
@@ -51,13 +52,15 @@ def no_values(result):
 
 
 def test_one_path(module, vault, seeded):
+    stripe_policy = vault.rotation_policy("stripe")
+    vault.reset_counters()
     for check in (False, True):
         res = module(MODULE, dict(path=PREFIX + "stripe"), check=check)
         assert not res.failed and not res.changed and res.result["exists"] is True
         secret = res.result["secret"]
-        assert secret["version"] == 2 and secret["secret_type"] == "kv" and secret["rotation_policy_id"] == "rot_stripe"
+        assert secret["version"] == 2 and secret["secret_type"] == "kv" and secret["rotation_policy_id"] == stripe_policy
         assert secret["metadata"] == {"owner": "team:billing", "tags": ["billing", "stripe"]}
-        assert secret["options"]["max_versions"] == 5 and secret["expires_at"] and secret["created_at"]
+        assert "options" not in secret and secret["expires_at"] and secret["created_at"]  # documented object: no options
         assert "last_accessed_at" in secret
         assert res.result["secrets"] == [secret] and res.result["count"] == 1 and res.result["missing"] == []
         no_values(res.result)

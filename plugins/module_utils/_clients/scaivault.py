@@ -36,6 +36,7 @@ except ImportError as exc:  # pragma: no cover - exercised by the sanity import 
     HAS_HTTPX = False
     HTTPX_IMPORT_ERROR = exc
 
+from ansible_collections.scailabs.scaivault.plugins.module_utils._clients.pacing import READ_CATEGORIES, ReadPacing, read_costs
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.encoding import values_equal
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import (
     ScaiVaultConnectionError, ScaiVaultContractError, ScaiVaultError, ScaiVaultUnknownOutcome)
@@ -75,7 +76,7 @@ HARD_DELETE_PARAM = HARD_DELETE_PARAMS[0]
 # in order with the body {"metadata": {...}}; none = every metadata change writes a new version.
 METADATA_ROUTES = (("PATCH", ""), ("PATCH", "/metadata"), ("PUT", "/metadata"))
 METADATA_UPDATE_BODY_KEY = "metadata"
-# Validation errors: 400 (our first reading) or 422 (the error catalog), code validation_error.
+# Validation errors: 422 (the error catalog, reference/error-codes) or 400 (an older reading), code validation_error.
 VALIDATION_STATUSES = (400, 422)
 # "No such route" as a server says it; a 404 is told apart from "no such secret" by its code.
 ROUTE_MISSING_STATUSES = (404, 405, 501)
@@ -122,6 +123,8 @@ _CATEGORY_RULES = (
 
 SAFE_METHODS = frozenset(["GET", "HEAD", "OPTIONS"])
 RETRY_AFTER_CAP_SECONDS = 120
+# [doc] core-concepts/errors: internal_error is retried once (with backoff), then escalated, whatever `retries` says.
+INTERNAL_ERROR_RETRIES = 1
 
 
 def endpoint_category(method, api_path):
@@ -488,6 +491,7 @@ class ScaiVaultClient:
         self._token_http = httpx.Client(**token_http_args) if settings.client_id else None
         self.tokens = TokenSource(settings, self._token_http)
         self.rate_limits = RateLimitState()
+        self.read_pacing = ReadPacing(self.rate_limits)
         self.counter = CallCounter()
         self.discoveries = discoveries if discoveries is not None else discoveries_for(settings)
 
@@ -516,17 +520,19 @@ class ScaiVaultClient:
         if idempotent is None:
             idempotent = method in SAFE_METHODS
         category = endpoint_category(method, api_path)
+        costs = self._read_costs(category, json_body)
         sent = sent_strings(json_body) if json_body is not None else []
         attempts = self.settings.retries + 1
         deadline = time.time() + self.settings.retry_max_time
         renewed_after_401 = False
+        internal_errors = 0
         attempt = 0
         while True:
             attempt += 1
             token = self.tokens.token()
             headers = {"Authorization": "Bearer %s" % token} if token else {}
             try:
-                raw = self._http.request(method, api_path, json=json_body, params=params, headers=headers)
+                raw = self._send(method, api_path, json_body, params, headers, category, costs)
             except _NOT_SENT_ERRORS as exc:
                 error = self._transport_error(exc, method, api_path, secret_path, sent=False)
                 if self._retry(attempt, attempts, deadline, error, None):
@@ -542,19 +548,23 @@ class ScaiVaultClient:
                 raise self._transport_error(exc, method, api_path, secret_path, sent=True, idempotent=idempotent)
 
             self.counter.add("%s %s" % (method, category), raw.status_code)
-            self.rate_limits.update(category, raw.headers)
             if raw.status_code < 400:
                 return Response(raw.status_code, _json_or_none(raw), raw.headers)
 
             # The bearer token is sent too: a server that echoes headers must not show it.
             error = self._http_error(raw, method, api_path, secret_path, sent + ([token] if token else []),
                                      answer_holds_values)
+            error.tenant_id = self.settings.tenant_id or None
             if error.status == 401 and error.code == "token_expired" and self.tokens.renewable and not renewed_after_401:
                 # A token can expire between our renewal check and the server's: renew once.
                 renewed_after_401 = True
                 self.tokens.token(force_renew=True)
                 continue
             if self._retryable_status(error, idempotent):
+                if error.status == 500 or error.code == "internal_error":
+                    internal_errors += 1
+                    if internal_errors > INTERNAL_ERROR_RETRIES:
+                        raise error
                 if self._retry(attempt, attempts, deadline, error, raw.headers.get("retry-after")):
                     continue
                 raise error
@@ -566,6 +576,26 @@ class ScaiVaultClient:
                     status=error.status, code="unknown_outcome", request_id=error.request_id,
                     path=secret_path, method=method)
             raise error
+
+    def _send(self, method, api_path, json_body, params, headers, category, costs):
+        """One attempt: paced when it is a read (costs), its X-RateLimit-* figures noted before the pacer learns them."""
+        if costs:
+            self.read_pacing.acquire(costs)
+        try:
+            raw = self._http.request(method, api_path, json=json_body, params=params, headers=headers)
+            self.rate_limits.update(category, raw.headers)
+            return raw
+        finally:
+            if costs:
+                self.read_pacing.release(costs)
+
+    @staticmethod
+    def _read_costs(category, json_body):
+        """What a read costs in rate-limit units (a batch read: 1 batch_read + 1 read per path), or None."""
+        if category not in READ_CATEGORIES:
+            return None
+        paths = json_body.get("paths") if isinstance(json_body, dict) else None
+        return read_costs(category, len(set(paths)) if isinstance(paths, list) else 0)
 
     @staticmethod
     def _retryable_status(error, idempotent):

@@ -25,7 +25,7 @@ __metaclass__ = type
 # "No such secret" as ScaiVault says it: in an error answer, or per path in a batch answer.
 SCAIVAULT_NOT_FOUND_CODES = frozenset(["secret_not_found", "version_not_found", "not_found"])
 # The identity may not do this: a token scope or a policy grant is missing.
-SCAIVAULT_DENIED_CODES = frozenset(["insufficient_scope", "access_denied"])
+SCAIVAULT_DENIED_CODES = frozenset(["insufficient_scope", "access_denied", "tenant_access_denied"])
 AWS_ACCESS_DENIED_CODES = frozenset(["AccessDeniedException", "AccessDenied", "403", "UnauthorizedOperation"])
 AWS_NOT_FOUND_CODES = frozenset(["ResourceNotFoundException"])
 
@@ -80,6 +80,8 @@ class ScaiVaultError(CollectionError):
         self.method = method
         self.details = details or {}
         self.required_scope = required_scope
+        # The tenant the request named (X-Tenant-ID from tenant_id), set by the client: explains 403/404s.
+        self.tenant_id = None
 
     def __str__(self):
         parts = []
@@ -99,13 +101,15 @@ class ScaiVaultError(CollectionError):
     @property
     def hint(self):
         """What a person can do about it, or ''."""
+        if self.tenant_id and self.status == 403 and self.code in TENANT_REFUSAL_CODES:
+            return TENANT_REFUSED_HINT
         return _SCAIVAULT_HINTS.get(self.code, "")
 
     def describe(self):
         hint = self.hint
         if hint:
             hint = hint.format(scope=self.required_scope or "the required scope", path=self.path or "the path",
-                               days=SOFT_DELETE_RECOVERY_DAYS)
+                               days=SOFT_DELETE_RECOVERY_DAYS, tenant=self.tenant_id or "(none)")
         return str(self) + (". " + hint if hint else "")
 
     def to_result(self):
@@ -142,9 +146,14 @@ _SCAIVAULT_HINTS = {
     "federated_path_read_only": "{path} is served by a federation backend: write to a canonical "
                                 "(non-federated) path instead",
     "invalid_path": "ScaiVault paths use lowercase a-z 0-9 - _ /, at most 10 segments and 512 characters",  # = PATH_RULES
+    "rotation_policy_not_found": "The rotation policy does not exist in this tenant: create it first "
+                                 "(scailabs.scaivault.scaivault_rotation_policy returns its id) or fix the id",
+    "version_conflict": "Another write to {path} was in progress: run the task again to compare against the "
+                        "version stored now",
     "rate_limited": "The tenant's rate limit was exhausted even after retries: lower concurrency or raise retries",
     "secret_too_large": "The secret exceeds the size ScaiVault accepts: split it into several secrets",
-    "tenant_not_found": "Check tenant_id (or SCAIVAULT_TENANT_ID)",
+    "tenant_not_found": "Tenant {tenant} does not exist: check tenant_id (or SCAIVAULT_TENANT_ID), or leave it unset "
+                        "to act in the token's own tenant",
     "backend_unavailable": "ScaiVault could not reach the federation backend: check the backend's "
                            "credentials and network, then its status",
     "connection_error": "Check url (or SCAIVAULT_URL), that ScaiVault is up and reachable from where the task runs, "
@@ -154,6 +163,18 @@ _SCAIVAULT_HINTS = {
     "tls_error": "Set ca_path (or SCAIVAULT_CA_PATH) to the CA bundle that signed the server's certificate; "
                  "validate_certs=false only for throwaway test servers",
 }
+
+
+# [doc] core-concepts/errors: a concurrent write; fetch the current state, then retry (never a blind re-PUT).
+VERSION_CONFLICT = "version_conflict"
+
+# A 403 while tenant_id names a tenant [doc: core-concepts/multi-tenancy]: only a partner-admin token may name one
+# (X-Tenant-ID or /v1/t/{id}), and only a tenant of its own partner.
+TENANT_REFUSAL_CODES = ("access_denied", "tenant_access_denied", "forbidden")
+TENANT_REFUSED_HINT = ("tenant_id {tenant} was sent as X-Tenant-ID, which only a partner-admin token may do, and only "
+                       "for a tenant of its own partner: leave tenant_id (and SCAIVAULT_TENANT_ID) unset to act in the "
+                       "token's own tenant, or use a partner-admin token. (If the token may name {tenant}, its policies "
+                       "do not allow this on {path}.)")
 
 
 class AsmError(CollectionError):

@@ -71,8 +71,11 @@ SCAIVAULT_CONNECTION = (
                       "is granted."],
            plugin_description="Scopes requested for client-credentials tokens.",
            type="list", elements="str"),
-    option("tenant_id", ["Tenant to act in (sent as C(X-Tenant-ID)); needs partner-admin rights for a tenant "
-                         "other than the token's."],
+    option("tenant_id", ["Tenant to act in, sent as C(X-Tenant-ID) on every request. Only for a partner-admin token, "
+                         "and only for a tenant of its own partner. Leave it unset with any other token, which always "
+                         "acts in its own tenant (ScaiVault refuses the header from it with 403 C(tenant_access_denied), "
+                         "even naming its own tenant; another partner's tenant is 403 C(access_denied)).",
+                         "An unknown tenant fails with 404 C(tenant_not_found)."],
            env=("SCAIVAULT_TENANT_ID",), plugin_description="Tenant to act in (C(X-Tenant-ID)).", type="str"),
     option("validate_certs", ["Verify the server's TLS certificate. Turn off only for throwaway test servers."],
            env=("SCAIVAULT_VALIDATE_CERTS",), plugin_description="Verify the server's TLS certificate.",
@@ -90,7 +93,8 @@ SCAIVAULT_CONNECTION = (
            type="float", default=30.0),
     option("retries", ["Retries of a request answered C(429) (after C(Retry-After)), C(503), or failing to "
                        "connect; reads are also retried on C(500), C(502), C(504) and dropped connections, with "
-                       "jittered exponential backoff.",
+                       "jittered exponential backoff. A C(500 internal_error) is retried once at most, as ScaiVault's "
+                       "docs say.",
                        "A write whose outcome is unknown is never re-sent blindly; the module re-reads and "
                        "compares instead."],
            env=("SCAIVAULT_RETRIES",),

@@ -36,7 +36,7 @@ ITEMS = (
     ("scopes", "token scopes", "whoami lists them (introspect with admin)", True),
     ("rate_limits", "rate-limit headers", "X-RateLimit-* on every answer", False),
     ("batch_metadata", "batch metadata", "POST /v1/secrets/batch/metadata", True),
-    ("validation", "validation errors", "400 or 422 validation_error with details.fields", False),
+    ("validation", "validation errors", "422 (documented) or 400 validation_error with details.fields", False),
     ("list_envelope", "secret listing envelope", "{secrets, cursor, has_more}", True),
     ("list_limit", "listing page size", "limit up to 1000", False),
     ("list_soft_deleted", "soft-deleted secrets in listings", "left out", False),

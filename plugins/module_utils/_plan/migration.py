@@ -31,6 +31,7 @@ from ansible_collections.scailabs.scaivault.plugins.module_utils._common.metadat
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.encoding import (
     FORMAT_BINARY, FORMAT_JSON, FORMAT_TEXT, VALUE_FORMATS)
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.inventory import classify_entry, migration_exclusion
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.secret import stored_options
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.provenance import (
     PROVENANCE_KEY, SOURCE_SYSTEM, recorded_source, source_metadata)
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.tags import flatten_asm_tags
@@ -366,14 +367,19 @@ def _describe_foreign(recorded):
 
 
 def other_changes(target, settings, value_format):
-    """Changes besides metadata: secret_type, max_versions."""
+    """Changes besides metadata: secret_type, and max_versions where the target lets us see it.
+
+    The documented secret object has no ``options`` field (ScaiVault core-concepts/secrets): options
+    exist only in the PUT body, so a stored ``max_versions`` is normally unknowable. It is then sent with
+    every write but never causes one by itself (a re-run writes nothing); a server that does echo it
+    (``options.max_versions`` or ``max_versions``) gets it compared.
+    """
     changes = []
     if target.get("secret_type") != SECRET_TYPE_BY_FORMAT[value_format]:
         changes.append("secret_type")
-    if settings.max_versions is not None:
-        options = target.get("options") or {}
-        if options.get("max_versions") != settings.max_versions:
-            changes.append("max_versions")
+    stored = stored_options(target)
+    if settings.max_versions is not None and "max_versions" in stored and stored["max_versions"] != settings.max_versions:
+        changes.append("max_versions")
     return changes
 
 

@@ -34,7 +34,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import (
-    AsmError, ScaiVaultError, ScaiVaultUnknownOutcome, is_missing_code)
+    VERSION_CONFLICT, AsmError, ScaiVaultError, ScaiVaultUnknownOutcome, is_missing_code)
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.metadata import masked_secret_view
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.encoding import (
     EncodedValue, EncodingError, FORMAT_BINARY, FORMAT_JSON, FORMAT_TEXT, VALUE_FORMATS, encode_asm_value, values_equal)
@@ -487,11 +487,14 @@ class Migration:
         return self.asm.list_version_ids(source.arn, include_deprecated=True, name=source.name)
 
     def _put(self, task, encoded, metadata, options, version_id, before_version):
-        """One PUT, paced; an unknown outcome is resolved by re-reading, never by a blind resend."""
+        """One PUT, paced. A lost answer or a 409 version_conflict (a concurrent write; ScaiVault's core-concepts/errors:
+        fetch the current state, then retry) is resolved by re-reading: sent once more only while the target is still
+        at before_version, never over another writer's newer version, never blindly."""
         for attempt in (1, 2):
             if self._fatal is not None:
                 raise self._fatal
             self.pacer.acquire()
+            conflict = None
             try:
                 answer = self.scaivault.put_secret(task.path, encoded.data, secret_type=encoded.secret_type,
                                                    metadata=metadata, options=options)
@@ -502,32 +505,43 @@ class Migration:
                     # A token that may not write (or has expired) refuses every secret alike:
                     # stop reading values and writing instead of collecting N identical refusals.
                     self._abort(exc, "writing secrets")
-                raise
+                if exc.code != VERSION_CONFLICT:
+                    raise
+                answer, conflict = None, exc
             finally:
                 self.pacer.release()
             if answer is not None:
                 return answer.get("version") or before_version + 1
-            applied = self._applied_version(task.path, encoded.data, version_id, before_version)
+            what = "was refused with version_conflict" if conflict else "got no answer"
+            applied, current_version = self._applied_version(task.path, encoded.data, version_id, before_version)
             if applied is not None:
-                task.notes.append("the PUT of ASM version %s got no answer; a re-read showed it was applied" % version_id)
+                task.notes.append("the PUT of ASM version %s %s; a re-read showed it was applied" % (version_id, what))
                 return applied
+            if current_version != before_version:
+                raise ScaiVaultError(
+                    "PUT %s %s, and a re-read shows another writer's version %s (the migration planned from version "
+                    "%s); it was kept, not overwritten: re-run to compare against it"
+                    % (task.path, what, current_version, before_version), status=409, code=VERSION_CONFLICT,
+                    path=task.path, method="PUT")
             if attempt == 2:
                 raise ScaiVaultUnknownOutcome(
-                    "PUT %s: no answer twice, and a re-read shows neither write applied; re-run to finish it" % task.path,
+                    "PUT %s: %s twice, and a re-read shows neither write applied; re-run to finish it" % (task.path, what),
                     code="unknown_outcome", path=task.path, method="PUT")
-            task.notes.append("the PUT of ASM version %s got no answer and was not applied; sent once more" % version_id)
+            task.notes.append("the PUT of ASM version %s %s and was not applied; sent once more" % (version_id, what))
         return None  # not reached
 
     def _applied_version(self, path, data, version_id, before_version):
-        """The target's version when it now holds exactly this write (data and recorded VersionId), else None."""
+        """(the target's version when it now holds exactly this write (data and recorded VersionId) else None,
+        the target's version now, 0 when absent)."""
         current = self.scaivault.get_secret(path)
         if not current:
-            return None
+            return None, 0
+        version = current.get("version") or 0
         recorded = recorded_source(current.get("metadata"))
-        if (current.get("version") or 0) > before_version and recorded and recorded.get("version_id") == version_id \
+        if version > before_version and recorded and recorded.get("version_id") == version_id \
                 and values_equal(current.get("data"), data):
-            return current.get("version")
-        return None
+            return version, version
+        return None, version
 
     def _diff(self, task, encoded, metadata, before_fingerprints, after_fingerprints):
         target = task.target

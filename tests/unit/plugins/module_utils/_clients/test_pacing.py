@@ -140,3 +140,29 @@ def test_generous_limits_never_wait():
         state[0] = (1000000, 1000000, 0, 1.0 + index)
         pacer.release()
     assert time.monotonic() - started < 1.0
+
+
+def test_a_batch_read_costs_one_batch_unit_and_one_read_unit_per_path():
+    """https://www.scailabs.ai/en/docs/scaivault/api-guides/batch-operations: 1 batch-read unit + N read units; the
+    read bucket, never seen behind batch reads, is assumed from the documented ratio (1000 : 100), full at first."""
+    from ansible_collections.scailabs.scaivault.plugins.module_utils._clients.pacing import ReadPacing, read_costs
+
+    assert read_costs("batch_read", 100) == {"batch_read": 1, "read": 100} and read_costs("list") == {"list": 1}
+    seen = {}
+
+    class Limits:
+        @staticmethod
+        def get(category):
+            return seen.get(category)
+
+    pacing = ReadPacing(Limits())
+    costs = read_costs("batch_read", 100)
+    pacing.acquire(costs)  # the probe: nothing seen yet
+    seen["batch_read"] = (100, 99, 0, time.time())
+    pacing.release(costs)
+    for _batch in range(3):
+        pacing.acquire(costs)
+        pacing.release(costs)
+    snapshot = pacing.snapshot()
+    assert snapshot["read"]["limit"] == 1000 and 690 <= snapshot["read"]["tokens"] <= 710
+    assert snapshot["batch_read"]["limit"] == 100 and snapshot["batch_read"]["tokens"] >= 95

@@ -116,6 +116,18 @@ def test_get_server_error_is_retried(status):
     assert client.get_secret("a")["version"] == 3
 
 
+def test_internal_error_is_retried_once_then_escalated():
+    """https://www.scailabs.ai/en/docs/scaivault/core-concepts/errors: internal_error - retry once with backoff."""
+    script = Script(*[(500, error_body("internal_error"))] * 4)
+    sleeps = []
+    with pytest.raises(sv.ScaiVaultError) as info:
+        make_client(script, sleeps, retries=5).get_secret("a")
+    assert info.value.code == "internal_error" and len(script.requests) == 2 and len(sleeps) == 1
+    # 503 service_unavailable is still retried up to `retries`.
+    script = Script(*[(503, error_body("service_unavailable"))] * 4, (200, {"path": "a", "version": 3}))
+    assert make_client(script, [], retries=5).get_secret("a")["version"] == 3 and len(script.requests) == 5
+
+
 def test_get_dropped_connection_is_retried():
     script = Script(httpx.ReadError("reset"), (200, {"path": "a", "version": 3}))
     assert make_client(script).get_secret("a")["version"] == 3
@@ -769,7 +781,7 @@ def test_whoami_introspect_and_the_validation_answer(inprocess_vault):
     assert me["identity_id"] == "user:dev@scaivault.local" and isinstance(me["scopes"], list)
     own = client.introspect()
     assert own["active"] is True and "admin" in own["scopes"]
-    assert client.validation_answer() == (400, "validation_error")
+    assert client.validation_answer() == (422, "validation_error")  # reference/error-codes
     token = "skt_unit_reader"
     inprocess_vault.http.post("/_dev/tokens", json={"token": token, "identity_id": "sa:r", "scopes": ["secrets:read"]})
     assert inprocess_vault.client(token=token).introspect() is None  # not admin: nothing to say
@@ -829,3 +841,26 @@ def test_a_wait_that_would_end_exactly_at_the_deadline_is_still_taken(monkeypatc
     client.settings.retry_max_time = 10
     monkeypatch.setattr(sv.time, "time", lambda: 1000.0)
     assert client.get_secret("a")["version"] == 1 and sleeps == [10.0]
+
+
+def test_tenant_id_refusals_are_explained(inprocess_vault):
+    """https://www.scailabs.ai/en/docs/scaivault/core-concepts/multi-tenancy: X-Tenant-ID needs a partner-admin token
+    and a tenant of its partner; an unknown tenant is 404 tenant_not_found."""
+    inprocess_vault.put("tn/a", {"k": "v"})
+    plain = "skt_unit_plain"
+    inprocess_vault.http.post("/_dev/tokens", json={"token": plain, "identity_id": "sa:plain", "scopes": ["secrets:read"]})
+    assert inprocess_vault.client(token=plain).get_secret("tn/a")["data"] == {"k": "v"}
+    with pytest.raises(sv.ScaiVaultError) as err:
+        inprocess_vault.client(token=plain, tenant_id="tnt_dev").get_secret("tn/a")
+    assert (err.value.status, err.value.code, err.value.tenant_id) == (403, "tenant_access_denied", "tnt_dev")
+    assert "only a partner-admin token may do" in err.value.describe() and "leave tenant_id" in err.value.describe()
+    # The dev token is a partner admin of ptn_dev: its own tenant by name works, an unknown one is explained.
+    assert inprocess_vault.client(tenant_id="tnt_dev").get_secret("tn/a")["data"] == {"k": "v"}
+    with pytest.raises(sv.ScaiVaultError) as err:
+        inprocess_vault.client(tenant_id="tnt_nowhere").get_secret("tn/a")
+    assert (err.value.status, err.value.code) == (404, "tenant_not_found")
+    assert "Tenant tnt_nowhere does not exist: check tenant_id" in err.value.describe()
+    # Without tenant_id, a 403 keeps its ordinary hint.
+    with pytest.raises(sv.ScaiVaultError) as err:
+        inprocess_vault.client(token=plain).put_secret("tn/a", {"k": "w"})
+    assert err.value.tenant_id is None and "partner-admin" not in err.value.describe()

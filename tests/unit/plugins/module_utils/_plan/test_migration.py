@@ -140,11 +140,15 @@ def test_bad_settings_are_refused(options, message):
 
 
 # -- metadata and decisions -----------------------------------------------------------------------
-def target_for(src, version_id="v1", value_format="json", **metadata):
+def target_for(src, version_id="v1", value_format="json", echoed_options=None, **metadata):
+    """The documented secret object (no options field); ``echoed_options`` plays a server that adds one."""
     meta = {"tags": ["migrated-from-asm"], "source": source_metadata(REGION, src.arn, src.name, version_id, value_format)}
     meta.update(metadata)
-    return {"path": "environments/production/x", "version": 3, "secret_type": "json" if value_format == "json" else "kv",
-            "metadata": meta, "options": {"max_versions": None}}
+    target = {"path": "environments/production/x", "version": 3, "secret_type": "json" if value_format == "json" else "kv",
+              "metadata": meta}
+    if echoed_options is not None:
+        target["options"] = echoed_options
+    return target
 
 
 def task_for(src):
@@ -206,11 +210,25 @@ def test_any_difference_makes_it_an_update(change):
     elif change == "type":
         target["secret_type"] = "kv"
     elif change == "max_versions":
+        target = target_for(src, echoed_options={"max_versions": None})
         options["max_versions"] = 5
     elif change == "format":
         target["metadata"]["source"]["format"] = None
     task = decide_from_target(task_for(src), target, settings(**options))
     assert task.action == "update"
+
+
+@pytest.mark.parametrize("max_versions", [1, 5, 100])
+def test_max_versions_never_causes_a_write_against_the_documented_object(max_versions):
+    """No options field in the read object (ScaiVault core-concepts/secrets): max_versions is unknowable."""
+    src = source("prod/a")
+    task = decide_from_target(task_for(src), target_for(src), settings(max_versions=max_versions))
+    assert task.action == "unchanged" and task.changes == []
+    echoed = target_for(src, echoed_options={"max_versions": max_versions})
+    assert decide_from_target(task_for(src), echoed, settings(max_versions=max_versions)).action == "unchanged"
+    for other in ({"max_versions": max_versions + 1}, {"max_versions": None}):
+        task = decide_from_target(task_for(src), target_for(src, echoed_options=other), settings(max_versions=max_versions))
+        assert task.action == "update" and not task.metadata_only
 
 
 def test_foreign_targets_are_refused_unless_take_over():
@@ -234,13 +252,15 @@ def test_recreated_asm_secret_with_the_same_name_is_an_update_not_foreign():
 
 def test_plan_write_sets_type_options_and_change_names():
     src = source("prod/a")
-    task = decide_from_target(task_for(src), target_for(src, version_id="v0"), settings(max_versions=4))
     encoded = encode_asm_value("plain text")
-    metadata, options, changes = plan_write(task, settings(max_versions=4), "v1", encoded,
-                                            task.target["metadata"], task.target)
-    assert options == {"max_versions": 4}
-    assert metadata["source"]["version_id"] == "v1" and metadata["source"]["format"] == "text"
-    assert changes == ["source", "secret_type", "max_versions"]
+    for echoed, changed in ((None, []), ({"max_versions": None}, ["max_versions"])):
+        task = decide_from_target(task_for(src), target_for(src, version_id="v0", echoed_options=echoed),
+                                  settings(max_versions=4))
+        metadata, options, changes = plan_write(task, settings(max_versions=4), "v1", encoded,
+                                                task.target["metadata"], task.target)
+        assert options == {"max_versions": 4}
+        assert metadata["source"]["version_id"] == "v1" and metadata["source"]["format"] == "text"
+        assert changes == ["source", "secret_type"] + changed
 
 
 # -- versions: all ----------------------------------------------------------------------------------
