@@ -70,6 +70,6 @@ def test_export_writes_jsonl_and_csv_to_the_bucket_directory(api, client_as, ser
     logged = api.get("/v1/audit/logs", params={"action": "export_created"}).json()["logs"]
     assert len(logged) == 2
     expect_error(api.post("/v1/audit/export", json={"format": "xml", "destination": {"type": "s3", "bucket": "b"}}),
-                 400, "validation_error")
+                 422, "validation_error")
     expect_error(client_as("reader").post("/v1/audit/export", json={"destination": {"type": "s3", "bucket": "b"}}),
                  403, "insufficient_scope")

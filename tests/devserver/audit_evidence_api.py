@@ -237,8 +237,8 @@ class AuditEvidenceApi:
         router.add("GET", "/v1/audit/secrets/{path:path}", self.secret, **read)
         router.add("GET", "/v1/audit/identities/{identity_id}", self.identity, **read)
         router.add("GET", "/v1/audit/summary", self.summary, **read)
-        router.add("POST", "/v1/audit/export", self.export, scope="audit:export", category="audit")
-        router.add("GET", "/v1/audit/exports/{id}", self.export_status, scope="audit:export", category="audit")
+        router.add("POST", "/v1/audit/export", self.export, scope="audit:export", category="audit_export")
+        router.add("GET", "/v1/audit/exports/{id}", self.export_status, scope="audit:export", category="audit_export")
 
 
 def register(app):

@@ -426,12 +426,12 @@ class PoliciesApi:
         return handler
 
     def register(self, router):
-        # Policy ops (50/min) and tests (200/min) are not rate-limit categories of this server yet: unlimited here.
-        read = dict(scope="policies:read")
-        write = dict(scope="policies:write")
+        # Documented categories (advanced/rate-limiting): policy operations 50/min, policy tests 200/min.
+        read = dict(scope="policies:read", category="policy")
+        write = dict(scope="policies:write", category="policy")
         router.add("GET", "/v1/policies", self.list_policies, **read)
         router.add("POST", "/v1/policies", self.create, **write)
-        router.add("POST", "/v1/policies/test", self.test, **read)
+        router.add("POST", "/v1/policies/test", self.test, scope="policies:read", category="policy_test")
         router.add("GET", "/v1/policies/{id}", self.get, **read)
         router.add("PUT", "/v1/policies/{id}", self.replace, **write)
         router.add("PATCH", "/v1/policies/{id}", self.patch, **write)

@@ -311,14 +311,14 @@ class SubscriptionsApi:
         hub.emit = emit
 
     def register(self, router):
-        # Subscription ops (20/min) and polls (240/min) are not rate-limit categories of this server yet.
-        router.add("GET", "/v1/subscriptions", self.list_subscriptions)
-        router.add("POST", "/v1/subscriptions", self.create)
-        router.add("GET", "/v1/subscriptions/{id}", self.get)
-        router.add("PATCH", "/v1/subscriptions/{id}", self.update)
-        router.add("DELETE", "/v1/subscriptions/{id}", self.delete)
-        router.add("GET", "/v1/subscriptions/{id}/poll", self.poll)
-        router.add("POST", "/v1/subscriptions/{id}/ack", self.ack)
+        # Documented categories (advanced/rate-limiting): subscription operations 20/min, polls 240/min.
+        router.add("GET", "/v1/subscriptions", self.list_subscriptions, category="subscription")
+        router.add("POST", "/v1/subscriptions", self.create, category="subscription")
+        router.add("GET", "/v1/subscriptions/{id}", self.get, category="subscription")
+        router.add("PATCH", "/v1/subscriptions/{id}", self.update, category="subscription")
+        router.add("DELETE", "/v1/subscriptions/{id}", self.delete, category="subscription")
+        router.add("GET", "/v1/subscriptions/{id}/poll", self.poll, category="subscription_poll")
+        router.add("POST", "/v1/subscriptions/{id}/ack", self.ack, category="subscription")
 
 
 def register(app):
