@@ -5,7 +5,8 @@
 """make bench-fleet: playbooks/migrate.yml over 1, 4 and 12 regions x 5 secrets, forks = regions.
 
 Per fleet size: the first run into an empty ScaiVault, then the unchanged re-run (--repeat times; median), the
-tasks per region (ok + skipped + failed of one host in PLAY RECAP, the migrate play only) and the marginal cost of
+tasks per region (ok, changed, skipped and failed tasks of the migrate play on its busiest host, counted by
+the test recorder callback) and the marginal cost of
 one more region ((t12 - t1) / 11 on the re-run). Each region: one namespace of 5 secrets, one of them ASM-rotated
 and handed over to ScaiVault (rotation option A), a sync federation backend. Local servers on loopback.
 
@@ -74,31 +75,34 @@ def seed(asm_url, regions):
         enable_rotation(asm_url, region, "prod/apps/svc-0/db", 30)
 
 
-def recap(stdout):
-    """{host: ok + skipped + failed} of the first PLAY RECAP block's hosts (the migrate play)."""
+MIGRATE_PLAY = "Migrate AWS Secrets Manager to ScaiVault, region by region"
+RECORDER = TESTS_DIR / "integration" / "callback_plugins"
+
+
+def tasks_per_host(results_file: Path):
+    """{host: tasks of the migrate play} (ok, changed, skipped, failed alike) from the test recorder's records."""
     counts = {}
-    for host, fields in re.findall(r"^(fleet-\S+)\s+:\s+(.*)$", stdout, re.M):
-        values = dict((k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", fields))
-        counts[host] = values.get("ok", 0) + values.get("skipped", 0) + values.get("failed", 0)
+    for line in results_file.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        if record.get("event") == "task" and record.get("play") == MIGRATE_PLAY:
+            counts[record["host"]] = counts.get(record["host"], 0) + 1
     return counts
 
 
 def play(repo: Path, env, inventory, forks, report_dir):
+    results = report_dir / "results.jsonl"
+    if results.exists():
+        results.unlink()
     cmd = [sys.executable, str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory),
            str(repo / "playbooks" / "migrate.yml"), "--forks", str(forks), "-e", "scaivault_report_dir=%s" % report_dir]
     started = time.monotonic()
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, cwd=str(report_dir))
+    proc = subprocess.run(cmd, env=dict(env, SCAIVAULT_TEST_RESULTS_FILE=str(results)), capture_output=True, text=True,
+                          check=False, cwd=str(report_dir))
     elapsed = time.monotonic() - started
     if proc.returncode != 0:
         raise SystemExit("migrate.yml failed (rc %d):\n%s\n%s" % (proc.returncode, proc.stdout[-4000:], proc.stderr[-2000:]))
     changed = sum(int(n) for n in re.findall(r"changed=(\d+)", proc.stdout))
-    tasks = recap(proc.stdout)
-    return elapsed, changed, tasks, proc.stdout
-
-
-def tasks_of_migrate_play(stdout):
-    """ok+skipped+failed per host for the migrate play only: the summary play's tasks are subtracted."""
-    return recap(stdout)
+    return elapsed, changed, tasks_per_host(results), proc.stdout
 
 
 def main(argv=None):
@@ -118,7 +122,8 @@ def main(argv=None):
             env = servers.subprocess_env(extra={
                 "ANSIBLE_COLLECTIONS_PATH": str(coll_root), "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
                 "ANSIBLE_NOCOLOR": "1", "ANSIBLE_LOCALHOST_WARNING": "0", "ANSIBLE_RETRY_FILES_ENABLED": "0",
-                "ANSIBLE_CONFIG": str(tmp / "ansible.cfg"), "ANSIBLE_PIPELINING": "1"})
+                "ANSIBLE_CONFIG": str(tmp / "ansible.cfg"), "ANSIBLE_PIPELINING": "1",
+                "ANSIBLE_CALLBACK_PLUGINS": str(RECORDER), "ANSIBLE_CALLBACKS_ENABLED": "scaivault_test_recorder"})
             (tmp / "ansible.cfg").write_text("[defaults]\n")
             for size in sizes:
                 servers.reset_all()
