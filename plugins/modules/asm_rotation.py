@@ -182,7 +182,7 @@ secrets:
     action:
       description:
         - C(info), C(none) (already as requested), C(enable), C(update) (Lambda or schedule changed), C(disable),
-          C(forget) (O(state=restored), rotation already as recorded: only the record is removed),
+          C(forget) (O(state=restored), rotation already as recorded - only the record is removed),
           C(refused) (see RV(secrets[].reason)) or C(failed) (see RV(secrets[].error) and RV(errors)).
       type: str
       sample: disable

@@ -22,7 +22,7 @@ description:
     or template task per file costs a process per region and file.
   - Each file is written atomically with O(mode), and only when its content changed (an unchanged report keeps its
     mtime). Parent directories are created.
-  - Reports are output: writing one is not reported as a change.
+  - Reports are output - writing one is not reported as a change.
   - Put names, paths, versions and counts in reports, never secret values.
 options:
   files:
