@@ -102,7 +102,7 @@ def play(repo: Path, env, inventory, forks, report_dir):
     if proc.returncode != 0:
         raise SystemExit("migrate.yml failed (rc %d):\n%s\n%s" % (proc.returncode, proc.stdout[-4000:], proc.stderr[-2000:]))
     changed = sum(int(n) for n in re.findall(r"changed=(\d+)", proc.stdout))
-    return elapsed, changed, tasks_per_host(results), proc.stdout
+    return elapsed, changed, tasks_per_host(results)
 
 
 def main(argv=None):
@@ -132,10 +132,10 @@ def main(argv=None):
                 inventory = write_inventory(tmp, regions)
                 reports = tmp / ("reports-%d" % size)
                 reports.mkdir()
-                first, first_changed, first_tasks, _ = play(repo, env, inventory, size, reports)
+                first, first_changed, first_tasks = play(repo, env, inventory, size, reports)
                 reruns, rerun_tasks, rerun_changed = [], {}, 0
-                for _ in range(args.repeat):
-                    elapsed, changed, rerun_tasks, _ = play(repo, env, inventory, size, reports)
+                for _attempt in range(args.repeat):
+                    elapsed, changed, rerun_tasks = play(repo, env, inventory, size, reports)
                     reruns.append(elapsed)
                     rerun_changed += changed
                 rows.append({"regions": size, "first_run": round(first, 1), "first_changed": first_changed,
@@ -159,8 +159,8 @@ def main(argv=None):
     print("\n| regions | first run | unchanged re-run (median) | tasks per region (re-run) |")
     print("|---|---|---|---|")
     for row in rows:
-        print("| %d | %.1f s | %.1f s | %d |" % (row["regions"], row["first_run"], row["rerun_median"],
-                                               row["tasks_per_region_rerun"]))
+        print("| %d | %.1f s | %.1f s | %d |"
+              % (row["regions"], row["first_run"], row["rerun_median"], row["tasks_per_region_rerun"]))
     print("\nmarginal region (re-run): %s s; load average %.1f %.1f %.1f" % (marginal, *load))
     return 0
 

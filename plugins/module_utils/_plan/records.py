@@ -78,8 +78,8 @@ def check_tags(name, existing, new):
     total = len(set(existing) | set(new))
     if total > MAX_TAGS:
         raise RecordError("%s has %d tags; recording the runbook's state needs %d more and ASM allows %d per secret. "
-                          "Remove %d tag(s) from it and run again" % (name, len(existing), total - len(existing),
-                                                                       MAX_TAGS, total - MAX_TAGS))
+                          "Remove %d tag(s) from it and run again"
+                          % (name, len(existing), total - len(existing), MAX_TAGS, total - MAX_TAGS))
 
 
 def rotation_record_tags(settings, when):

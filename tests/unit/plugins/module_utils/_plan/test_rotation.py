@@ -107,9 +107,9 @@ def _tags(tags):
 
 
 def test_disable_writes_the_record_as_tags_within_asm_limits():
-    plan = rot.plan_secret(secret(**dict(SCHEDULED, RotationRules={"ScheduleExpression": "cron(0 8 1 * ? *)",
-                                                                   "Duration": "3h"})),
-                           params(state="disabled"), "2026-12-01T10:00:00Z")
+    fields = dict(SCHEDULED)
+    fields["RotationRules"] = {"ScheduleExpression": "cron(0 8 1 * ? *)", "Duration": "3h"}
+    plan = rot.plan_secret(secret(**fields), params(state="disabled"), "2026-12-01T10:00:00Z")
     assert plan["record"] == RECORD
     full = rot.plan_secret(secret(**dict(ROTATING, Tags=_tags(dict(("k%d" % i, "v") for i in range(48))))),
                            params(state="disabled"))
