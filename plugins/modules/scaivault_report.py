@@ -56,9 +56,11 @@ EXAMPLES = r"""
   scailabs.scaivault.scaivault_report:
     files:
       - dest: reports/migrate-{{ inventory_hostname }}.json
-        json: "{{ migrate_report }}"
+        json:
+          region: us-east-1
+          counts: {created: 12, unchanged: 3}
       - dest: reports/migrate-{{ inventory_hostname }}.md
-        text: "{{ lookup('ansible.builtin.template', 'migrate-report.md.j2') }}"
+        text: "# Migration of us-east-1\n\n12 created, 3 unchanged.\n"
 """
 
 RETURN = r"""
