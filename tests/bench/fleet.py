@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -95,14 +96,17 @@ def play(repo: Path, env, inventory, forks, report_dir):
         results.unlink()
     cmd = [sys.executable, str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory),
            str(repo / "playbooks" / "migrate.yml"), "--forks", str(forks), "-e", "scaivault_report_dir=%s" % report_dir]
-    started = time.monotonic()
+    started, cpu_before = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run(cmd, env=dict(env, SCAIVAULT_TEST_RESULTS_FILE=str(results)), capture_output=True, text=True,
                           check=False, cwd=str(report_dir))
-    elapsed = time.monotonic() - started
+    elapsed, cpu_after = time.monotonic() - started, resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU of ansible-playbook and every module process it started (not the servers): the figure that load on a
+    # shared machine does not inflate much.
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
     if proc.returncode != 0:
         raise SystemExit("migrate.yml failed (rc %d):\n%s\n%s" % (proc.returncode, proc.stdout[-4000:], proc.stderr[-2000:]))
     changed = sum(int(n) for n in re.findall(r"changed=(\d+)", proc.stdout))
-    return elapsed, changed, tasks_per_host(results)
+    return elapsed, changed, tasks_per_host(results), cpu
 
 
 def main(argv=None):
@@ -132,19 +136,22 @@ def main(argv=None):
                 inventory = write_inventory(tmp, regions)
                 reports = tmp / ("reports-%d" % size)
                 reports.mkdir()
-                first, first_changed, first_tasks = play(repo, env, inventory, size, reports)
-                reruns, rerun_tasks, rerun_changed = [], {}, 0
+                first, first_changed, first_tasks, first_cpu = play(repo, env, inventory, size, reports)
+                reruns, rerun_cpu, rerun_tasks, rerun_changed = [], [], {}, 0
                 for _attempt in range(args.repeat):
-                    elapsed, changed, rerun_tasks = play(repo, env, inventory, size, reports)
+                    elapsed, changed, rerun_tasks, cpu = play(repo, env, inventory, size, reports)
                     reruns.append(elapsed)
+                    rerun_cpu.append(cpu)
                     rerun_changed += changed
                 rows.append({"regions": size, "first_run": round(first, 1), "first_changed": first_changed,
                              "rerun_median": round(statistics.median(reruns), 1), "reruns": [round(r, 1) for r in reruns],
-                             "rerun_changed": rerun_changed,
+                             "rerun_changed": rerun_changed, "first_cpu": round(first_cpu, 1),
+                             "rerun_cpu_median": round(statistics.median(rerun_cpu), 1),
                              "tasks_per_region_first": max(first_tasks.values()),
                              "tasks_per_region_rerun": max(rerun_tasks.values())})
-                print("%2d regions: first %.1fs, re-run median %.1fs %s, %d tasks per region (re-run)"
-                      % (size, first, rows[-1]["rerun_median"], rows[-1]["reruns"], rows[-1]["tasks_per_region_rerun"]),
+                print("%2d regions: first %.1fs, re-run median %.1fs %s, %d tasks per region (re-run), CPU first %.1fs "
+                      "re-run %.1fs" % (size, first, rows[-1]["rerun_median"], rows[-1]["reruns"],
+                                        rows[-1]["tasks_per_region_rerun"], first_cpu, rows[-1]["rerun_cpu_median"]),
                       flush=True)
     by_size = dict((row["regions"], row) for row in rows)
     marginal = None
@@ -156,11 +163,12 @@ def main(argv=None):
               "repo": str(repo), "targets": TARGETS}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2))
-    print("\n| regions | first run | unchanged re-run (median) | tasks per region (re-run) |")
-    print("|---|---|---|---|")
+    print("\n| regions | first run | unchanged re-run (median) | tasks per region (re-run) | CPU s first / re-run |")
+    print("|---|---|---|---|---|")
     for row in rows:
-        print("| %d | %.1f s | %.1f s | %d |"
-              % (row["regions"], row["first_run"], row["rerun_median"], row["tasks_per_region_rerun"]))
+        print("| %d | %.1f s | %.1f s | %d | %.1f / %.1f |"
+              % (row["regions"], row["first_run"], row["rerun_median"], row["tasks_per_region_rerun"],
+                 row["first_cpu"], row["rerun_cpu_median"]))
     print("\nmarginal region (re-run): %s s; load average %.1f %.1f %.1f" % (marginal, *load))
     return 0
 
