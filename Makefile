@@ -50,7 +50,7 @@ RUNTIME_STAMP := $(RUNTIME_VENV)/.installed
 # What `make dev-up` writes as ANSIBLE_COLLECTIONS_PATH into .dev/env: layout (this source tree), none, or a path.
 DEV_COLLECTIONS_PATH ?= layout
 
-.PHONY: help venv layout .layout unit contract integration alt conformance reliability-full sanity lint ansible-test ansible-test-units ansible-test-integration docs changelog test demo dev-up dev-down dev-status bench mutation coverage clean distclean
+.PHONY: help venv layout .layout unit contract integration alt conformance reliability-full sanity lint ansible-test ansible-test-units ansible-test-integration docs changelog test demo dev-up dev-down dev-status bench bench-fleet mutation coverage clean distclean
 
 help:
 	@echo "make venv         create/refresh .venv (requirements.txt + requirements-dev.txt)"
@@ -69,6 +69,7 @@ help:
 	@echo "                  it sets ANSIBLE_COLLECTIONS_PATH to this source tree unless DEV_COLLECTIONS_PATH=none)"
 	@echo "make dev-down     stop them"
 	@echo "make bench        benchmarks (tests/bench/run.py)"
+	@echo "make bench-fleet  migrate.yml over 1/4/12 regions x 5 secrets: first run, re-run, tasks per region (tests/bench/fleet.py)"
 	@echo "make mutation     mutmut over plugins/module_utils with tests/unit: score + survivors -> $(REPORTS)/mutation.md"
 	@echo "                  (MUTATION_SCOPE='_common/* _plan/secret.py' to narrow; tests/MUTATION.md: last result)"
 	@echo "make coverage     line coverage of plugins/ by tests/unit + tests/integration -> $(REPORTS)/coverage.txt (>= 90%)"
@@ -245,6 +246,10 @@ dev-status:
 bench: $(STAMP) .layout
 	@if [ ! -f tests/bench/run.py ]; then echo "bench: FAILED: tests/bench/run.py does not exist" >&2; exit 1; fi
 	@$(VPY) tests/bench/run.py
+
+# playbooks/migrate.yml over 1, 4 and 12 regions x 5 secrets: first run, unchanged re-run, tasks per region.
+bench-fleet: $(STAMP) .layout
+	@$(VPY) tests/bench/fleet.py $(BENCH_FLEET_ARGS)
 
 # -- test quality (not part of make test: too slow) -------------------------------------------
 # Mutation testing (scripts/mutation.py; mutmut from tests/quality-requirements.txt) and line coverage

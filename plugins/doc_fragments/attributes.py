@@ -51,3 +51,12 @@ attributes:
       - scailabs.scaivault.asm
       - scailabs.scaivault.scaivault
 """
+
+    NO_GROUP = r"""
+options: {}
+attributes:
+  action_group:
+    description: Takes no connection options, so it is in no action group of this collection.
+    support: none
+    membership: []
+"""

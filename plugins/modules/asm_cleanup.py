@@ -59,8 +59,13 @@ options:
     description:
       - V(absent) schedules the deletion of each secret whose guards all pass. A secret already scheduled, or gone,
         is left alone (not changed).
-      - V(restored) restores each secret scheduled for deletion. Guards do not apply. A secret that is not scheduled
-        is not changed; one that no longer exists is refused (it cannot be restored).
+      - V(absent) first tags each secret it schedules with C(scaivault:cleanup:scheduled-at) (the time, UTC), so a
+        later job on any machine knows which deletions cleanup scheduled; ASM's own deletion date says until when
+        it can be restored.
+      - V(restored) restores each secret scheduled for deletion, and removes the tag. Guards do not apply. A secret
+        that is not scheduled is not changed; one that no longer exists is refused (it cannot be restored).
+        Selected by O(prefixes), only secrets that carry the tag are restored (C(not_ours) for the others - name them
+        in O(names) to restore them too).
     type: str
     choices: [absent, restored]
     default: absent
@@ -243,12 +248,16 @@ secrets:
     status:
       description:
         - C(scheduled) (deletion scheduled), C(deleted) (without recovery), C(restored), C(already_scheduled),
-          C(absent) (does not exist), C(not_scheduled) (restore of a secret that is not scheduled), C(refused),
-          C(failed). In check mode, what would happen.
+          C(absent) (does not exist), C(not_scheduled) (restore of a secret that is not scheduled), C(not_ours)
+          (restore by prefix of a secret whose deletion cleanup did not schedule), C(refused), C(failed). In check
+          mode, what would happen.
       type: str
       sample: scheduled
     changed:
       description: Whether this secret was (or would be) changed.
+      type: bool
+    scheduled_by_cleanup:
+      description: Whether the secret carries (or, after this task, would carry) cleanup's C(scaivault:cleanup:scheduled-at) tag.
       type: bool
     state_before:
       description: The secret's state in ASM before the task - C(present), C(scheduled) or C(absent).
@@ -332,11 +341,13 @@ from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors 
     AsmError, CollectionError, ScaiVaultError, is_missing_code)
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.mapping import MappingError
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.options import NAMING, REFERENCE_SCAN, SELECTION
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.tags import asm_tags_to_dict
 from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import run_module, shared_options
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.audit import WindowError, iso_z, window
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.cleanup import (
     ABSENT, PRESENT, SCHEDULED, audit_reason, cleanup_action, deletion_state, federations_of, iso_date,
     planned_deletion_date, references_reason, refusal, replica_reason, rotation_reason, sync_reason, target_reason)
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.records import CLEANUP_MARKER, now_tag
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.references import Globs, ScanOptionError, parse_size
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.selection import listing_requests, SelectionError
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.targets import (
@@ -369,6 +380,8 @@ class Secret:
         self.changed = False
         self.state_after = None
         self.references = None
+        self.named = False
+        self.marker = False
 
     def fail(self, reason):
         self.status = "failed"
@@ -377,7 +390,7 @@ class Secret:
     def result(self):
         entry = {"name": self.name, "status": self.status, "changed": self.changed, "state_before": self.state,
                  "state_after": self.state_after or self.state, "deletion_date": self.deletion_date,
-                 "guards": self.guards, "reasons": self.reasons}
+                 "guards": self.guards, "reasons": self.reasons, "scheduled_by_cleanup": self.marker}
         if self.description:
             entry["arn"] = self.description.get("ARN")
             if self.description.get("LastAccessedDate"):
@@ -488,6 +501,7 @@ def run(module):
                 module.fail("asm_cleanup: %s" % exc)
         for secret in candidates:
             if secret.status is None:
+                secret.marker = not force
                 secret.status = "deleted" if force else "scheduled"
                 secret.changed = True
                 secret.state_after = ABSENT if force else SCHEDULED
@@ -527,6 +541,7 @@ def select(module, listings):
     params = module.params
     prefixes = params["prefixes"] or []
     refs = list(dict.fromkeys(params["names"] or []))
+    named = set(refs)
     for api_filters in listings:
         for entry in asm.list_secrets(filters=api_filters, include_planned_deletion=True):
             name = entry.get("Name", "")
@@ -535,6 +550,7 @@ def select(module, listings):
     secrets, seen = [], set()
     for ref in refs:
         secret = Secret(ref)
+        secret.named = ref in named
         try:
             secret.description = asm.describe(ref)
         except AsmError as exc:
@@ -548,6 +564,7 @@ def select(module, listings):
             continue
         seen.add(secret.name)
         secret.state, secret.deletion_date = deletion_state(secret.description)
+        secret.marker = CLEANUP_MARKER in asm_tags_to_dict((secret.description or {}).get("Tags"))
         secret.deletion_date_before = secret.deletion_date
         secrets.append(secret)
     return sorted(secrets, key=lambda item: item.name)
@@ -557,6 +574,11 @@ def plan_restore(secret):
     if secret.status == "failed":
         return
     action = cleanup_action(secret.state, "restored")
+    if action == "restore" and not (secret.named or secret.marker):
+        secret.status = "not_ours"
+        secret.reasons.append("scheduled for deletion, but not by cleanup (no %s tag): name it to restore it"
+                              % CLEANUP_MARKER)
+        return
     if action == "restore":
         secret.status, secret.changed, secret.state_after = "restored", True, PRESENT
         secret.deletion_date = None
@@ -697,7 +719,12 @@ def apply(module, secrets, state, days, force):
             if state == "restored":
                 asm.restore(secret.description["ARN"])
                 secret.deletion_date = None
+                if secret.marker:
+                    asm.untag(secret.description["ARN"], [CLEANUP_MARKER])
+                    secret.marker = False
             else:
+                if secret.marker:  # before the delete: ASM refuses tags on a secret scheduled for deletion
+                    asm.tag(secret.description["ARN"], {CLEANUP_MARKER: now_tag()})
                 answer = asm.delete(secret.description["ARN"], recovery_window_days=days, force=force)
                 secret.deletion_date = None if force else iso_date(answer.get("DeletionDate")) or secret.deletion_date
         except AsmError as exc:

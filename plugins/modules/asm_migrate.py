@@ -458,6 +458,13 @@ summary:
   sample: {"total": 3, "create": 1, "update": 0, "unchanged": 1, "skip": 1, "error": 0, "failed": 0, "changed": 1,
            "versions_written": 1, "metadata_in_place": 0, "versions_for_metadata": 0, "rotation_enabled": 0,
            "by_reason": {"replica": 1}, "selected_total": 3}
+rate_limits:
+  description:
+    - The last C(X-RateLimit-*) figures ScaiVault sent per endpoint category (C(write), C(batch_metadata), ...),
+      C(limit) (per minute), C(remaining) and C(reset). The migrate role sizes its batches from C(write.limit).
+  returned: always
+  type: dict
+  sample: {"write": {"limit": 100, "remaining": 97, "reset": 1764612000}}
 api_calls:
   description:
     - What the run spent, per service and operation - C(asm) (C(ListSecrets), C(BatchGetSecretValue), ..., C(total),
@@ -619,6 +626,7 @@ def run(module):
     if params["report_path"]:
         result["reports"] = write_report(module, result, params["report_path"])
     result["api_calls"] = module.api_calls()
+    result["rate_limits"] = module.scaivault.rate_limits_seen()
     result["duration_seconds"] = round(time.time() - started, 3)
     if module.diff_mode:
         result["diff"] = outcome.diffs()

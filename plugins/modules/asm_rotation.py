@@ -18,8 +18,15 @@ description:
   - Manages ASM's Lambda rotation of the secrets selected by O(names), O(prefixes) and O(filters) in one region,
     for the rotation hand-over of the migration to ScaiVault (runbook step 7) - disable ASM rotation before a
     rotated secret is migrated (option A), keep it on as the authority (option B), or turn it back on.
-  - O(state=disabled) cancels rotation and returns the previous Lambda ARN and rules per secret in
-    RV(disabled_rotations), in the shape O(state=enabled) takes, so rotation can be re-enabled exactly.
+  - O(state=disabled) first records the previous Lambda ARN and rules on the secret itself, as tags under
+    C(scaivault:rotation:) (C(lambda-arn), C(after-days) or C(schedule), C(duration), C(disabled-at)), then cancels
+    rotation. The record is written only while rotation is on, so a second or concurrent run never records
+    "disabled" as the state to return to. RV(disabled_rotations) lists the recorded settings in the shape
+    O(state=enabled) takes.
+  - O(state=restored) turns rotation back on exactly as recorded on each secret's tags, then removes the record.
+    It needs nothing from an earlier job's files. A selected secret whose rotation is off and that has no record
+    fails, named, with the fix; one whose rotation is on and has no record is left alone. Select the recorded
+    secrets with O(filters) C(tag-key=scaivault:rotation:lambda-arn), or name them.
   - O(state=enabled) turns rotation on with a Lambda and either O(automatically_after_days) or
     O(schedule_expression) (with an optional O(duration) window). Options that are not set keep what the secret
     has stored; nothing omitted is ever read as "remove" or "disable".
@@ -33,7 +40,8 @@ description:
   - With O(state) set, a name that matches no secret fails the task (after the other secrets were handled);
     without O(state) it is a warning.
   - Never reads secret values. Costs ceil(N/100) C(ListSecrets) calls for N selected secrets (O(names) and
-    O(prefixes) are listed 10 to a call), plus one C(RotateSecret) or C(CancelRotateSecret) per secret that changes.
+    O(prefixes) are listed 10 to a call), plus one C(RotateSecret) or C(CancelRotateSecret) per secret that changes,
+    and one C(TagResource) or C(UntagResource) per record written or removed.
 extends_documentation_fragment:
   - scailabs.scaivault.aws
   - scailabs.scaivault.selection
@@ -44,9 +52,11 @@ options:
       - C(disabled) cancels rotation where it is on (C(CancelRotateSecret)); ASM keeps the Lambda ARN and rules,
         and they are returned in RV(disabled_rotations).
       - C(enabled) turns rotation on, or changes its Lambda or schedule (C(RotateSecret)).
+      - C(restored) turns rotation back on from the record O(state=disabled) left on the secret's tags
+        (C(RotateSecret), then C(UntagResource)).
       - If not set, the module reports the rotation settings (RV(secrets[].action=info)) and changes nothing.
     type: str
-    choices: [enabled, disabled]
+    choices: [enabled, disabled, restored]
   rotation_lambda_arn:
     description:
       - The rotation Lambda function ARN, in the secrets' region. Only with O(state=enabled).
@@ -125,18 +135,13 @@ EXAMPLES = r"""
     state: disabled
   register: disabled
 
-- name: Turn it back on exactly as it was
+- name: Turn it back on exactly as it was, from the record on the secret (a later job, any machine)
   scailabs.scaivault.asm_rotation:
     region: us-east-1
-    names: ["{{ item.name }}"]
-    state: enabled
-    rotation_lambda_arn: "{{ item.rotation_lambda_arn }}"
-    automatically_after_days: "{{ item.automatically_after_days | default(omit, true) }}"
-    schedule_expression: "{{ item.schedule_expression | default(omit, true) }}"
-    duration: "{{ item.duration | default(omit, true) }}"
-  loop: "{{ disabled.disabled_rotations }}"
-  loop_control:
-    label: "{{ item.name }}"
+    filters:
+      - key: tag-key
+        values: ["scaivault:rotation:lambda-arn"]
+    state: restored
 
 - name: Rotate every 30 days with the stored Lambda, without rotating now (option B keeps ASM the authority)
   scailabs.scaivault.asm_rotation:
@@ -177,6 +182,7 @@ secrets:
     action:
       description:
         - C(info), C(none) (already as requested), C(enable), C(update) (Lambda or schedule changed), C(disable),
+          C(forget) (O(state=restored), rotation already as recorded - only the record is removed),
           C(refused) (see RV(secrets[].reason)) or C(failed) (see RV(secrets[].error) and RV(errors)).
       type: str
       sample: disable
@@ -193,9 +199,18 @@ secrets:
       description: Rotation settings after the run (in check mode - as planned). Same keys as RV(secrets[].before).
       type: dict
     previous:
-      description: The Lambda ARN and rules rotation had before it was disabled.
+      description: The Lambda ARN and rules rotation had before it was disabled (for O(state=restored), the record).
+      returned: when O(state=disabled) and the secret had rotation on, or O(state=restored) with a record
+      type: dict
+    record:
+      description: The tags written on the secret before rotation was cancelled.
       returned: when O(state=disabled) and the secret had rotation on
       type: dict
+    forget:
+      description: The record's tag keys removed after rotation was restored.
+      returned: when O(state=restored) and the secret had a record
+      type: list
+      elements: str
     reason:
       description: Why the secret was refused, with the fix.
       returned: when refused
@@ -206,9 +221,9 @@ secrets:
       type: str
 disabled_rotations:
   description:
-    - For O(state=disabled) - every selected secret whose rotation is off (after this run) and that has a Lambda
-      stored, in the option names of O(state=enabled), so a loop can restore them. C(changed) says whether this
-      run disabled it.
+    - For O(state=disabled) - every selected secret whose rotation is off (after this run) and that carries a
+      rotation record (written by this run or an earlier one), in the option names of O(state=enabled). C(changed)
+      says whether this run disabled it.
   returned: when O(state=disabled)
   type: list
   elements: dict
@@ -253,6 +268,7 @@ from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors 
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.options import SELECTION
 from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import run_module, shared_options
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.inventory import classify_entry
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.records import now_tag
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.rotation import (
     disabled_rotation, option_problems, plan_secret, rotate_arguments, selected_entries, summarize)
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.selection import check_filters, SelectionError
@@ -262,7 +278,7 @@ from ansible_collections.scailabs.scaivault.plugins.module_utils._run.selection 
 def argument_spec():
     return dict(
         shared_options(SELECTION),
-        state=dict(type="str", choices=["enabled", "disabled"]),
+        state=dict(type="str", choices=["enabled", "disabled", "restored"]),
         rotation_lambda_arn=dict(type="str"),
         automatically_after_days=dict(type="int"),
         schedule_expression=dict(type="str"),
@@ -273,12 +289,18 @@ def argument_spec():
 
 
 def apply_plan(asm, plan, rotate_immediately):
-    """Make the one call the plan needs; on failure turn the plan into a failed one."""
+    """Make the calls the plan needs; on failure turn the plan into a failed one.
+
+    The record goes onto the secret before rotation is cancelled (no record, no cancel), and comes off only
+    after rotation is back on."""
     try:
         if plan["action"] == "disable":
+            asm.tag(plan["arn"], plan["record"])
             asm.cancel_rotation(plan["arn"])
         elif plan["action"] in ("enable", "update"):
             asm.rotate(plan["arn"], **rotate_arguments(plan["after"], rotate_immediately))
+        if plan.get("forget"):
+            asm.untag(plan["arn"], plan["forget"])
     except AsmError as exc:
         plan.update(changed=False, after=dict(plan["before"]),
                     error="%s. Nothing changed for %s; fix the cause and run again" % (exc.message, plan["name"]),
@@ -306,7 +328,7 @@ def run(module):
 
     secrets = sorted((classify_entry(entry, region) for entry in selected_entries(entries, params["names"], region)),
                      key=lambda s: (s["name"], s["arn"]))
-    plans = [plan_secret(secret, params) for secret in secrets]
+    plans = [plan_secret(secret, params, now_tag()) for secret in secrets]
     if not module.check_mode:
         for plan in plans:
             apply_plan(asm, plan, params["rotate_immediately"])
@@ -317,7 +339,9 @@ def run(module):
     result = {"changed": changed, "region": region, "state": state, "secrets": plans, "refused": refused,
               "errors": errors, "not_found": not_found, "summary": summarize(plans)}
     if state == "disabled":
-        result["disabled_rotations"] = [entry for entry in (disabled_rotation(p) for p in plans) if entry]
+        tags = dict((secret["arn"], secret["tags"]) for secret in secrets)
+        result["disabled_rotations"] = [entry for entry in (disabled_rotation(p, tags.get(p["arn"])) for p in plans)
+                                        if entry]
     if module.diff_mode:
         changing = [plan for plan in plans if plan["changed"]]
         result["diff"] = {"before": dict((p["name"], p["before"]) for p in changing),

@@ -56,8 +56,20 @@ options:
       - Secrets per listing request with O(prefix) (1 to 1000). Every page is read.
     type: int
     default: 1000
+  source_region:
+    description:
+      - With O(prefix), keep only the secrets that M(scailabs.scaivault.asm_migrate) wrote from this AWS region - the
+        ones whose C(metadata.source) records an ASM secret of the region - and leave out the paths a federation
+        backend serves (their copies carry the same record but are the backend's, not the migration's).
+      - This is how a later job, on any machine, finds what a migration wrote, without its report files.
+    type: str
+  source_names:
+    description:
+      - With O(source_region), keep only the secrets copied from these ASM names.
+    type: list
+    elements: str
 notes:
-  - Needs the C(secrets:list) scope (never C(secrets:read)).
+  - Needs the C(secrets:list) scope (never C(secrets:read)); O(source_region) also C(federation:read).
   - Soft-deleted secrets look absent; their paths still cannot be written until they are purged
     (M(scailabs.scaivault.scaivault_secret) with O(scailabs.scaivault.scaivault_secret#module:state=absent)
     and O(scailabs.scaivault.scaivault_secret#module:permanent=true)).
@@ -148,6 +160,11 @@ secrets:
       description: C(description), C(tags), C(owner) and custom keys.
       type: dict
       sample: {"owner": "team:billing", "tags": ["billing", "migrated-from-asm"]}
+    source_name:
+      description: The ASM name the secret was migrated from.
+      returned: with O(source_region)
+      type: str
+      sample: prod/billing/stripe
     created_at:
       description: When the secret was first written.
       type: str
@@ -189,6 +206,7 @@ api_calls:
 
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import PlanError, ScaiVaultError
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.paths import PATH_RULES, check_paths, path_problems
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.provenance import recorded_source
 from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import run_module
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.secret import public_view
 from ansible_collections.scailabs.scaivault.plugins.module_utils._run.secret_reads import metadata_of
@@ -202,6 +220,8 @@ def argument_spec():
         paths=dict(type="list", elements="str"),
         prefix=dict(type="str"),
         page_size=dict(type="int", default=MAX_PAGE_SIZE),
+        source_region=dict(type="str"),
+        source_names=dict(type="list", elements="str"),
     )
 
 
@@ -228,9 +248,35 @@ def under_prefix(module, prefix):
         raise PlanError("page_size must be between 1 and %d, got %d" % (MAX_PAGE_SIZE, page_size))
     try:
         secrets = [public_view(item) for item in module.scaivault.list_secrets(prefix=prefix or None, limit=page_size)]
+        if module.params["source_region"]:
+            secrets = migrated_from(module, secrets)
     except ScaiVaultError as exc:
         module.fail_from(exc, "listing secrets under %r" % prefix, api_calls=module.api_calls())
     return dict(changed=False, secrets=secrets, count=len(secrets), api_calls=module.api_calls())
+
+
+def federated_prefixes(backends):
+    """The literal start (before the first wildcard) of every ScaiVault glob a federation backend serves."""
+    prefixes = set()
+    for backend in backends:
+        for glob in (backend.get("path_mapping") or {}):
+            prefixes.add(glob.split("*", 1)[0])
+    return sorted(prefixes)
+
+
+def migrated_from(module, secrets):
+    """The listed secrets asm_migrate wrote from source_region (metadata.source), federated paths left out."""
+    region, names = module.params["source_region"], module.params["source_names"]
+    served = federated_prefixes(module.scaivault.list_backends())
+    kept = []
+    for secret in secrets:
+        source = recorded_source(secret.get("metadata"))
+        if not source or source["region"] != region or (names is not None and source["name"] not in names):
+            continue
+        if any(secret.get("path", "").startswith(prefix) for prefix in served):
+            continue
+        kept.append(dict(secret, source_name=source["name"]))
+    return kept
 
 
 def by_path(module):
@@ -250,7 +296,8 @@ def by_path(module):
 
 def main():
     run_module(run, argument_spec(), mutually_exclusive=[("path", "paths", "prefix")],
-               required_one_of=[("path", "paths", "prefix")])
+               required_one_of=[("path", "paths", "prefix")],
+               required_by={"source_region": "prefix", "source_names": "source_region"})
 
 
 if __name__ == "__main__":

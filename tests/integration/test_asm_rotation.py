@@ -97,7 +97,8 @@ def test_disable_four_steps_check_real_check_real(rotation, clean_servers, mix):
 
     done = rotation(names=[DB], state="disabled").result
     assert done["changed"] is True
-    assert mutating_calls(clean_servers) == {"CancelRotateSecret": 1}
+    # The record goes onto the secret first (one TagResource), then rotation is cancelled.
+    assert mutating_calls(clean_servers) == {"TagResource": 1, "CancelRotateSecret": 1}
     assert described(clean_servers, DB) == {"enabled": False, "lambda_arn": mix["lambda_arns"][PRIMARY], "days": 30}
     assert done["secrets"][0]["previous"] == {"lambda_arn": mix["lambda_arns"][PRIMARY],
                                               "automatically_after_days": 30, "schedule_expression": None,
@@ -177,7 +178,7 @@ def test_enable_from_scratch_and_disable_by_filter_in_the_second_region(rotation
     assert sorted(entry["name"] for entry in disabled["disabled_rotations"]) == sorted([GDPR, stripe])
     assert [entry["name"] for entry in disabled["refused"]] == ["prod/shared/api-gateway"]
     assert "rotation is managed at the primary" in json.dumps(disabled["warnings"])
-    assert mutating_calls(clean_servers) == {"CancelRotateSecret": 2}
+    assert mutating_calls(clean_servers) == {"TagResource": 2, "CancelRotateSecret": 2}
     assert described(clean_servers, GDPR, SECONDARY)["enabled"] is False
     assert described(clean_servers, DB)["enabled"] is True  # the primary region is untouched
 
@@ -188,7 +189,7 @@ def test_replicas_and_pending_deletion_are_refused_per_secret(rotation, clean_se
     assert "refused 1 secret(s): prod/shared/api-gateway is a replica of the secret in %s" % PRIMARY in replica["msg"]
     assert "region: %s" % PRIMARY in replica["msg"]
     # The other secret was still handled: partial failure never blocks the rest.
-    assert replica["changed"] is True and mutating_calls(clean_servers) == {"CancelRotateSecret": 1}
+    assert replica["changed"] is True and mutating_calls(clean_servers) == {"TagResource": 1, "CancelRotateSecret": 1}
     assert described(clean_servers, GDPR, SECONDARY)["enabled"] is False
 
     deleted = rotation(names=["prod/legacy/old-token"], state="enabled", rotation_lambda_arn=mix["lambda_arns"][PRIMARY],

@@ -372,3 +372,16 @@ class AsmClient:
 
     def restore(self, secret_id):
         return self.call("RestoreSecret", secret_id=secret_id, SecretId=secret_id)
+
+    def tag(self, secret_id, tags):
+        """Add or overwrite tags ({key: value}); ASM merges by key."""
+        return self.call("TagResource", secret_id=secret_id, SecretId=secret_id,
+                         Tags=[{"Key": key, "Value": value} for key, value in sorted(tags.items())])
+
+    def untag(self, secret_id, keys):
+        return self.call("UntagResource", secret_id=secret_id, SecretId=secret_id, TagKeys=sorted(keys))
+
+    def create_empty(self, name, description, tags):
+        """Create a secret without a value (CreateSecret fails with ResourceExists when the name is taken)."""
+        return self.call("CreateSecret", secret_id=name, Name=name, Description=description,
+                         Tags=[{"Key": key, "Value": value} for key, value in sorted(tags.items())])

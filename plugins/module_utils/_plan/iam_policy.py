@@ -14,8 +14,9 @@ Statements (Sids are stable so a policy diff stays readable):
                            supports resource-level permissions. BatchGetSecretValue returns only
                            the secrets the caller may GetSecretValue, so the read scope above
                            still decides which values can be read.
-  ScaiVaultDeleteSecrets   secretsmanager:DeleteSecret on the same resources; only when asked
-                           (runbook step 8, cleanup).
+  ScaiVaultDeleteSecrets   secretsmanager:DeleteSecret, RestoreSecret, TagResource, UntagResource on
+                           the same resources; only when asked (runbook step 8, cleanup, which tags
+                           what it schedules, and its restore).
   ScaiVaultDecryptWithCustomerManagedKeys (and ...ByAlias)
                            kms:Decrypt on the customer managed KMS keys of the selected secrets,
                            only through Secrets Manager in this region (kms:ViaService).
@@ -43,7 +44,9 @@ POLICY_VERSION = "2012-10-17"
 READ_ACTIONS = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue",
                 "secretsmanager:ListSecretVersionIds"]
 LIST_ACTIONS = ["secretsmanager:BatchGetSecretValue", "secretsmanager:ListSecrets"]
-DELETE_ACTIONS = ["secretsmanager:DeleteSecret"]
+# Cleanup tags what it schedules (scaivault:cleanup:scheduled-at) and rollback restores it and removes the tag.
+DELETE_ACTIONS = ["secretsmanager:DeleteSecret", "secretsmanager:RestoreSecret", "secretsmanager:TagResource",
+                  "secretsmanager:UntagResource"]
 KMS_ACTIONS = ["kms:Decrypt"]
 # An IAM managed policy may hold at most 6,144 characters, whitespace not counted.
 MANAGED_POLICY_MAX_CHARS = 6144

@@ -9,7 +9,8 @@
   selected_entries   the listed secrets to plan (scheduled for deletion only when named)
   plan_secret        {action, before, after, changed, reason/error, previous} of one classified secret
   rotate_arguments   the RotateSecret arguments that set exactly the planned settings
-  disabled_rotation  the state=enabled options that restore a rotation this run (or earlier) disabled
+  disabled_rotation  the state=enabled options that restore a rotation this run (or earlier) disabled, from the
+                     record on the secret's tags (_plan/records.py)
   summarize          counts over the plans
 
 Rules (the module documents them for users): an option left unset keeps what the secret has
@@ -27,6 +28,8 @@ import re
 
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.counting import count_by
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import PlanError
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.records import (
+    ROTATION_TAGS, RecordError, check_tags, rotation_record, rotation_record_keys, rotation_record_tags)
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.selection import requested_names, select_entries
 
 RULE_KEYS = ("automatically_after_days", "schedule_expression", "duration")
@@ -147,8 +150,13 @@ def rotate_arguments(after, rotate_immediately):
             "RotateImmediately": bool(rotate_immediately)}
 
 
-def plan_secret(secret, params):
-    """{action, before, after, changed, reason/error, previous} for one classified secret. No I/O."""
+def plan_secret(secret, params, now=None):
+    """{action, before, after, changed, reason/error, previous, record} for one classified secret. No I/O.
+
+    state=disabled records the settings on the secret's tags (``record``: tags to add) before cancelling, and only
+    while rotation is on: a secret already off keeps the record of whoever disabled it.
+    state=restored turns rotation back on from that record (``forget``: tag keys to remove afterwards).
+    """
     before = dict(secret["rotation"])
     plan = {"name": secret["name"], "arn": secret["arn"], "before": before, "after": dict(before),
             "changed": False, "action": "none"}
@@ -160,12 +168,21 @@ def plan_secret(secret, params):
     if reason:
         plan.update(action="refused", reason=reason)
         return plan
+    tags = secret.get("tags") or {}
     if state == "disabled":
         if before["enabled"]:
+            previous = dict((key, before[key]) for key in ("lambda_arn",) + RULE_KEYS)
+            record = rotation_record_tags(previous, now or "")
+            try:
+                check_tags(secret["name"], tags, record)
+            except RecordError as exc:
+                plan.update(action="failed", error="%s. Rotation was left on" % exc)
+                return plan
             plan["after"]["enabled"] = False
-            plan.update(action="disable", changed=True,
-                        previous=dict((key, before[key]) for key in ("lambda_arn",) + RULE_KEYS))
+            plan.update(action="disable", changed=True, previous=previous, record=record)
         return plan
+    if state == "restored":
+        return plan_restored(plan, tags)
     try:
         after = desired_enabled(secret["name"], before, params)
     except PlanError as exc:
@@ -177,14 +194,46 @@ def plan_secret(secret, params):
     return plan
 
 
-def disabled_rotation(plan):
-    """The state=enabled options that restore a disabled rotation, or None without a stored Lambda."""
-    after = plan["after"]
-    if after["enabled"] or not after["lambda_arn"] or plan["action"] not in ("disable", "none"):
+def plan_restored(plan, tags):
+    """Rotation back on exactly as recorded; the record is removed once it is."""
+    name, before = plan["name"], plan["before"]
+    try:
+        record = rotation_record(tags)
+    except RecordError as exc:
+        plan.update(action="failed", error="%s: %s; fix or remove the tag and re-enable rotation by hand" % (name, exc))
+        return plan
+    if record is None:
+        if not before["enabled"]:
+            plan.update(action="failed", error=(
+                "%s: rotation is off and the secret has no record of its previous rotation (tag %s is missing), so "
+                "it cannot be restored from here; turn it on with asm_rotation state=enabled, rotation_lambda_arn "
+                "and its schedule, or leave it out" % (name, ROTATION_TAGS["lambda_arn"])))
+        return plan
+    after = dict(record, enabled=True)
+    if after["schedule_expression"] is None and after["automatically_after_days"] is None:
+        plan.update(action="failed", error="%s: the rotation record has a Lambda but no schedule (tags %s or %s)"
+                    % (name, ROTATION_TAGS["automatically_after_days"], ROTATION_TAGS["schedule_expression"]))
+        return plan
+    plan.update(after=after, forget=rotation_record_keys(tags), changed=True, previous=record)
+    plan["action"] = "forget" if rotation_matches(before, after) else ("update" if before["enabled"] else "enable")
+    return plan
+
+
+def disabled_rotation(plan, tags=None):
+    """The state=enabled options that restore a disabled rotation, from its record; None without one."""
+    if plan["after"]["enabled"] or plan["action"] not in ("disable", "none"):
         return None
-    return {"name": plan["name"], "arn": plan["arn"], "rotation_lambda_arn": after["lambda_arn"],
-            "automatically_after_days": after["automatically_after_days"],
-            "schedule_expression": after["schedule_expression"], "duration": after["duration"],
+    record = plan.get("previous") if plan["action"] == "disable" else None
+    if record is None:
+        try:
+            record = rotation_record(tags or {})
+        except RecordError:
+            record = None
+    if not record:
+        return None
+    return {"name": plan["name"], "arn": plan["arn"], "rotation_lambda_arn": record["lambda_arn"],
+            "automatically_after_days": record["automatically_after_days"],
+            "schedule_expression": record["schedule_expression"], "duration": record["duration"],
             "changed": plan["changed"]}
 
 

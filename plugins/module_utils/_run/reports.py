@@ -112,7 +112,7 @@ def write_text_atomic(path, text, mode=DEFAULT_REPORT_MODE):
     directory = os.path.dirname(path)
     try:
         if not os.path.isdir(directory):
-            os.makedirs(directory)
+            os.makedirs(directory, mode=0o700)  # reports name secrets and paths: private like the files
         handle, tmp_path = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".tmp", dir=directory)
     except (IOError, OSError) as exc:
         raise ReportError("cannot write report %s: %s; check that the directory is writable" % (path, exc))

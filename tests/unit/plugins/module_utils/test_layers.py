@@ -10,6 +10,7 @@
   _module_base.py   any layer
   modules   _run, _plan, _common and the module base, never a client directly
   lookup    _clients and _common (it runs on the controller, without the module base)
+  action    _common and _run (report writing on the controller)
 """
 
 from __future__ import absolute_import, division, print_function
@@ -33,6 +34,7 @@ ALLOWED = {
     "_module_base": {"_common", "_clients", "_plan", "_run"},
     "modules": {"_common", "_plan", "_run", "_module_base"},
     "lookup": {"_common", "_clients"},
+    "action": {"_common", "_run"},
     "doc_fragments": {"_common", "plugin_utils"},
     "plugin_utils": {"_common"},
 }

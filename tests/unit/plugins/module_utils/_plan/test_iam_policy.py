@@ -48,7 +48,9 @@ def test_prefixes_replace_single_secrets_and_delete_only_when_asked():
                 "arn:aws:secretsmanager:eu-west-1:111122223333:secret:shared/*"]
     assert by_sid["ScaiVaultReadSecrets"]["Resource"] == expected
     assert by_sid["ScaiVaultDeleteSecrets"] == {"Sid": "ScaiVaultDeleteSecrets", "Effect": "Allow",
-                                                "Action": ["secretsmanager:DeleteSecret"], "Resource": expected}
+                                                "Action": ["secretsmanager:DeleteSecret", "secretsmanager:RestoreSecret",
+                                                           "secretsmanager:TagResource", "secretsmanager:UntagResource"],
+                                                "Resource": expected}
     assert "ScaiVaultDeleteSecrets" not in statements(reader_policy("eu-west-1", [secret("prod/a")]))
 
 
@@ -136,7 +138,8 @@ KMS_AND_DELETE = {
             {
                 'Sid': 'ScaiVaultDeleteSecrets',
                 'Effect': 'Allow',
-                'Action': ['secretsmanager:DeleteSecret'],
+                'Action': ['secretsmanager:DeleteSecret', 'secretsmanager:RestoreSecret', 'secretsmanager:TagResource',
+                           'secretsmanager:UntagResource'],
                 'Resource': [
                     'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/a-??????',
                     'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/b-??????',
@@ -165,7 +168,7 @@ KMS_AND_DELETE = {
         'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/c-??????',
     ],
     'notes': [],
-    'size': 1152,
+    'size': 1243,
 }
 
 PREFIXES_WITHOUT_KMS = {

@@ -91,10 +91,46 @@ def test_disable_records_what_was_there():
 def test_disable_is_a_no_op_when_already_off_or_never_configured():
     stopped = rot.plan_secret(secret(**STOPPED), params(state="disabled"))
     assert (stopped["action"], stopped["changed"]) == ("none", False)
-    assert rot.disabled_rotation(stopped)["changed"] is False
+    # Off, with a Lambda stored but no record on its tags: not ours to restore, and no record of "disabled" is made.
+    assert "record" not in stopped and rot.disabled_rotation(stopped) is None
     never = rot.plan_secret(secret(), params(state="disabled"))
     assert (never["action"], never["changed"]) == ("none", False)
     assert rot.disabled_rotation(never) is None
+
+
+RECORD = {"scaivault:rotation:lambda-arn": LAMBDA, "scaivault:rotation:schedule": "b64:Y3JvbigwIDggMSAqID8gKik=",
+          "scaivault:rotation:duration": "3h", "scaivault:rotation:disabled-at": "2026-12-01T10:00:00Z"}
+
+
+def _tags(tags):
+    return [{"Key": k, "Value": v} for k, v in tags.items()]
+
+
+def test_disable_writes_the_record_as_tags_within_asm_limits():
+    fields = dict(SCHEDULED)
+    fields["RotationRules"] = {"ScheduleExpression": "cron(0 8 1 * ? *)", "Duration": "3h"}
+    plan = rot.plan_secret(secret(**fields), params(state="disabled"), "2026-12-01T10:00:00Z")
+    assert plan["record"] == RECORD
+    full = rot.plan_secret(secret(**dict(ROTATING, Tags=_tags(dict(("k%d" % i, "v") for i in range(48))))),
+                           params(state="disabled"))
+    assert full["action"] == "failed" and "ASM allows 50" in full["error"] and "Rotation was left on" in full["error"]
+    assert not full["changed"] and full["after"]["enabled"]
+
+
+def test_restored_turns_rotation_back_on_from_the_record_then_forgets_it():
+    off = dict(RotationEnabled=False, RotationLambdaARN=LAMBDA, RotationRules={"AutomaticallyAfterDays": 0},
+               Tags=_tags(dict(RECORD, team="x")))
+    plan = rot.plan_secret(secret(**off), params(state="restored"))
+    assert plan["action"] == "enable" and plan["changed"]
+    assert plan["after"] == {"enabled": True, "lambda_arn": LAMBDA, "automatically_after_days": None,
+                             "schedule_expression": "cron(0 8 1 * ? *)", "duration": "3h"}
+    assert plan["forget"] == sorted(RECORD)
+    kept = rot.disabled_rotation(rot.plan_secret(secret(**off), params(state="disabled")), secret(**off)["tags"])
+    assert (kept["schedule_expression"], kept["changed"]) == ("cron(0 8 1 * ? *)", False)
+    missing = rot.plan_secret(secret(**STOPPED), params(state="restored"))
+    assert missing["action"] == "failed" and "scaivault:rotation:lambda-arn is missing" in missing["error"]
+    on = rot.plan_secret(secret(**ROTATING), params(state="restored"))
+    assert (on["action"], on["changed"]) == ("none", False)
 
 
 # -- enabled ------------------------------------------------------------------------------------
