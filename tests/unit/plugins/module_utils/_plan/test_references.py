@@ -474,3 +474,42 @@ def test_lookup_edit_of_an_unmapped_secret():
     unmapped = refs.Catalog([refs.catalog_entry(DB, region="us-east-1", value_format="json")])
     assert lookup_patch("lookup('amazon.aws.aws_secret', 'prod/billing/db')", unmapped) == (
         None, [("manual", "prod/billing/db has no ScaiVault path (not mapped)")])
+
+
+def test_each_yaml_document_is_judged_by_its_own_kind():
+    external = ("kind: ExternalSecret\nspec:\n  secretStoreRef:\n    name: store-%d\n  data:\n    - remoteRef:\n"
+                "        key: %s\n")
+    other = "kind: ConfigMap\nspec:\n  remoteRef:\n    key: %s\n"
+    # The ExternalSecret first, then a look-alike; and the other way round, three documents deep.
+    text = external % (1, STRIPE) + "---\n" + other % DB
+    assert hits_of(text, "yaml") == [(7, STRIPE, "external_secret", "name"), (12, DB, "plain", "name")]
+    text = other % DB + "---\n" + other % OLD + "--- # the last one\n" + external % (3, STRIPE)
+    found = refs.scan_text(text, catalog(), "yaml")
+    assert [(h["line"], h["kind"]) for h in found] == [(4, "plain"), (9, "plain"), (17, "external_secret")]
+    assert found[2]["details"] == {"field": "remoteRef.key", "secret_store": "store-3"}
+
+
+def test_task_arguments_are_found_through_blocks_and_never_through_siblings():
+    text = textwrap.dedent("""\
+        - hosts: localhost
+          tasks:
+            - block:
+                - name: Write
+                  # a comment between the module and its arguments
+
+                  community.aws.secretsmanager_secret:
+                    name: prod/billing/db
+                    state: present
+            - name: prod/billing/stripe
+              community.aws.secretsmanager_secret:
+                state: absent
+            - name: Vars beside the module
+              community.aws.secretsmanager_secret:
+                state: present
+              vars:
+                name: prod/billing/stripe-old
+        """)
+    found = refs.scan_text(text, catalog(), "yaml")
+    assert [(h["line"], h["asm_name"], h["kind"]) for h in found] == [
+        (8, DB, "ansible_task"), (10, STRIPE, "plain"), (17, OLD, "plain")]
+    assert found[0]["details"] == {"module": "community.aws.secretsmanager_secret", "module_line": 7}
