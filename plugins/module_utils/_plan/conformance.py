@@ -91,7 +91,7 @@ def _scopes(facts, scopes):
 
 def _rate_limits(facts, scopes):
     if facts.get("categories"):
-        return ("sent for %s" % ", ".join(sorted(facts["categories"])), NATIVE, "paces writes from the headers", None)
+        return ("sent for %s" % ", ".join(sorted(facts["categories"])), NATIVE, "paces reads and writes from the headers", None)
     return ("sent none", FALLBACK, "paces on 429 Retry-After only", "more 429 answers under load")
 
 
