@@ -52,11 +52,13 @@ attributes:
       - scailabs.scaivault.scaivault
 """
 
-    NO_GROUP = r"""
+    REPORTS = r"""
 options: {}
 attributes:
   action_group:
-    description: Takes no connection options, so it is in no action group of this collection.
-    support: none
-    membership: []
+    description: Talks to no service; use C(group/scailabs.scaivault.reports) in C(module_defaults) to set its
+      options (such as the file mode) once for many tasks.
+    support: full
+    membership:
+      - scailabs.scaivault.reports
 """

@@ -15,7 +15,7 @@ version_added: 0.2.0
 author:
   - ScaiLabs platform engineering (@scailabs)
 extends_documentation_fragment:
-  - scailabs.scaivault.attributes.no_group
+  - scailabs.scaivault.attributes.reports
 description:
   - Writes the runbook's report files (JSON data or text such as rendered Markdown) on the Ansible controller, from
     the action plugin, without starting a module process - the roles write several reports per region, and a copy

@@ -13,6 +13,8 @@ run verbatim by test_readme.py.
 
 from __future__ import annotations
 
+import json
+
 from integration.secret_helpers import Vault
 
 PATH = "environments/production/defaults/check"
@@ -93,3 +95,32 @@ def test_module_defaults_groups(playbook, dev_server, scaivault_http):
     res.assert_ok()
     stored = Vault(scaivault_http, dev_server).meta(PATH)
     assert stored["version"] == 2 and stored["metadata"] == {"owner": "team:platform", "tags": ["added"]}
+
+
+REPORT_PLAY = """
+- name: group/scailabs.scaivault.reports sets the report options of every report task
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/scailabs.scaivault.reports:
+      mode: "0640"
+  tasks:
+    - name: a report without its own mode
+      scailabs.scaivault.scaivault_report:
+        files:
+          - dest: "{{ report_dir }}/grouped.json"
+            json: {region: us-east-1}
+    - name: an explicit mode wins
+      scailabs.scaivault.scaivault_report:
+        files:
+          - dest: "{{ report_dir }}/own.json"
+            json: {region: us-east-1}
+        mode: "0600"
+"""
+
+
+def test_reports_group_reaches_the_report_action(playbook, dev_server, tmp_path):
+    playbook(REPORT_PLAY, env=dev_server.env, extra_vars={"report_dir": str(tmp_path)}).assert_ok()
+    assert (tmp_path / "grouped.json").stat().st_mode & 0o777 == 0o640
+    assert (tmp_path / "own.json").stat().st_mode & 0o777 == 0o600
+    assert json.loads((tmp_path / "grouped.json").read_text()) == {"region": "us-east-1"}
