@@ -50,3 +50,13 @@ def page(rows, limit, position_of):
     rows = rows[:limit]
     cursor = encode_cursor(position_of(rows[-1])) if has_more else None
     return rows, cursor, has_more
+
+
+def tenant_rows_by_id(conn, request, table, active_only=False, default=100, maximum=1000):
+    """One page of a tenant's rows of ``table`` in id order (keyset on id): (rows, next cursor or None, has_more)."""
+    limit = parse_limit(request, default=default, maximum=maximum)
+    after = decode_cursor(request.arg("cursor"), "after", str)
+    sql = "SELECT * FROM %s WHERE tenant_id = ? AND id > ?%s ORDER BY id LIMIT ?" % (
+        table, " AND is_active = 1" if active_only else "")
+    rows = conn.execute(sql, (request.tenant_id, after or "", limit + 1)).fetchall()
+    return page(rows, limit, lambda row: {"after": row["id"]})

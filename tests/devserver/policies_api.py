@@ -35,7 +35,7 @@ import secrets
 
 from .errors import ApiError, validation_error
 from .http_types import Response
-from .pagination import decode_cursor, page, parse_limit
+from .pagination import tenant_rows_by_id
 from .rows import row_by_id
 from .timeutil import iso, parse_iso, utcnow
 from .webhooks_api import wrap_route
@@ -218,13 +218,9 @@ class PoliciesApi:
     # -- endpoints -----------------------------------------------------------------------------
 
     def list_policies(self, request):
-        limit = parse_limit(request, default=100, maximum=1000)
-        after = decode_cursor(request.arg("cursor"), "after", str)
         inactive = (request.arg("include_inactive") or "").lower() in ("true", "1", "yes")
         with self.db.reading() as conn:
-            sql = "SELECT * FROM access_policies WHERE tenant_id = ? AND id > ?" + ("" if inactive else " AND is_active = 1")
-            rows = conn.execute(sql + " ORDER BY id LIMIT ?", (request.tenant_id, after or "", limit + 1)).fetchall()
-            rows, cursor, has_more = page(rows, limit, lambda row: {"after": row["id"]})
+            rows, cursor, has_more = tenant_rows_by_id(conn, request, "access_policies", active_only=not inactive)
             items = [{"id": row["id"], "name": row["name"], "description": row["description"],
                       "rule_count": len(json.loads(row["rules"])),
                       "binding_count": len(self._bindings(conn, request.tenant_id, row["id"])),

@@ -30,7 +30,7 @@ import types
 
 from .errors import ApiError, bad_request, validation_error
 from .http_types import Response
-from .pagination import decode_cursor, page, parse_limit
+from .pagination import decode_cursor, page, parse_limit, tenant_rows_by_id
 from .secret_store import SecretStore
 from .timeutil import after_seconds, iso, parse_iso, utcnow
 from .validation import check_path, parse_duration
@@ -214,13 +214,9 @@ class RotationApi:
     # -- policy endpoints ----------------------------------------------------------------------
 
     def list_policies(self, request):
-        limit = parse_limit(request, default=100, maximum=1000)
-        after = decode_cursor(request.arg("cursor"), "after", str)
         active_only = (request.arg("active_only") or "").lower() in ("true", "1", "yes")
         with self.db.reading() as conn:
-            sql = "SELECT * FROM rotation_policies WHERE tenant_id = ? AND id > ?" + (" AND is_active = 1" if active_only else "")
-            rows = conn.execute(sql + " ORDER BY id LIMIT ?", (request.tenant_id, after or "", limit + 1)).fetchall()
-            rows, cursor, has_more = page(rows, limit, lambda row: {"after": row["id"]})
+            rows, cursor, has_more = tenant_rows_by_id(conn, request, "rotation_policies", active_only=active_only)
             items = [self._object(conn, row) for row in rows]
         return Response(200, {"data": items, "cursor": cursor, "has_more": has_more})
 
