@@ -26,13 +26,7 @@ description:
 extends_documentation_fragment:
   - scailabs.scaivault.scaivault
   - scailabs.scaivault.attributes.scaivault_group
-attributes:
-  check_mode:
-    description: Read-only; runs the same in check mode.
-    support: full
-  diff_mode:
-    description: Read-only; returns no diff.
-    support: N/A
+  - scailabs.scaivault.read_only
 options:
   paths:
     description:

@@ -20,13 +20,7 @@ description:
 extends_documentation_fragment:
   - scailabs.scaivault.scaivault
   - scailabs.scaivault.attributes.scaivault_group
-attributes:
-  check_mode:
-    description: The module never changes anything, so check mode returns the same as a normal run.
-    support: full
-  diff_mode:
-    description: Never changes anything, so there is no diff to show.
-    support: none
+  - scailabs.scaivault.read_only
 options:
   name:
     description:

@@ -26,13 +26,7 @@ description:
 extends_documentation_fragment:
   - scailabs.scaivault.scaivault
   - scailabs.scaivault.attributes.scaivault_group
-attributes:
-  check_mode:
-    description: Read-only; check mode changes nothing about what it does.
-    support: full
-  diff_mode:
-    description: Reads only, so there is never a difference to show.
-    support: N/A
+  - scailabs.scaivault.read_only
 options:
   path:
     description:
