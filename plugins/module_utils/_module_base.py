@@ -18,13 +18,22 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.scailabs.scaivault.plugins.module_utils._clients.asm import (
-    BOTO3_IMPORT_ERROR, HAS_BOTO3, chain_region, connect as asm_connect)
-from ansible_collections.scailabs.scaivault.plugins.module_utils._clients.scaivault import (
-    ConnectionSettings, HAS_HTTPX, HTTPX_IMPORT_ERROR, ScaiVaultClient, insecure_http_warnings)
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import CollectionError
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.options import (
     AWS_CONNECTION, AWS_CONNECTION_RULES, SCAIVAULT_CONNECTION, argument_spec, option_names)
+
+
+# The two clients are imported when a module uses them, not here: importing boto3 or httpx (and the client module
+# around it) is about a third of the CPU of a module process, and most tasks of an unchanged run use one service.
+# A region's re-run starts a dozen module processes, so this is seconds per region at fleet scale (make bench-fleet).
+def _asm_client():
+    from ansible_collections.scailabs.scaivault.plugins.module_utils._clients import asm
+    return asm
+
+
+def _scaivault_client():
+    from ansible_collections.scailabs.scaivault.plugins.module_utils._clients import scaivault
+    return scaivault
 
 
 def shared_options(*groups):
@@ -76,14 +85,15 @@ class CollectionModule:
         self._uses_asm = asm
         self._scaivault = None
         self._asm = None
-        if scaivault and not HAS_HTTPX:
-            self.module.fail_json(msg=missing_required_lib("httpx"), exception=str(HTTPX_IMPORT_ERROR))
-        if asm and not HAS_BOTO3:
-            self.module.fail_json(msg=missing_required_lib("boto3"), exception=str(BOTO3_IMPORT_ERROR))
+        if scaivault and not _scaivault_client().HAS_HTTPX:
+            self.module.fail_json(msg=missing_required_lib("httpx"), exception=str(_scaivault_client().HTTPX_IMPORT_ERROR))
+        if asm and not _asm_client().HAS_BOTO3:
+            self.module.fail_json(msg=missing_required_lib("boto3"), exception=str(_asm_client().BOTO3_IMPORT_ERROR))
         if asm and not self.params.get("region"):
             # Modules plan and report with params["region"]: the region boto3's chain picks (AWS_REGION,
             # AWS_DEFAULT_REGION, the profile's), as an env fallback would have set it.
-            self.params["region"] = chain_region(dict((name, self.params.get(name)) for name in AWS_OPTION_NAMES))
+            self.params["region"] = _asm_client().chain_region(
+                dict((name, self.params.get(name)) for name in AWS_OPTION_NAMES))
 
     @property
     def check_mode(self):
@@ -103,25 +113,26 @@ class CollectionModule:
     # -- clients ----------------------------------------------------------------------
     def connection_settings(self):
         options = dict((name, self.params.get(name)) for name in SCAIVAULT_OPTION_NAMES)
-        settings = ConnectionSettings.resolve(options)
+        client = _scaivault_client()
+        settings = client.ConnectionSettings.resolve(options)
         problems = settings.problems()
         if problems:
             self.fail("ScaiVault connection settings: " + "; ".join(problems))
-        for warning in insecure_http_warnings(settings):
+        for warning in client.insecure_http_warnings(settings):
             self.warn(warning)
         return settings
 
     @property
     def scaivault(self):
         if self._scaivault is None:
-            self._scaivault = ScaiVaultClient(self.connection_settings(), warn=self.warn)
+            self._scaivault = _scaivault_client().ScaiVaultClient(self.connection_settings(), warn=self.warn)
         return self._scaivault
 
     @property
     def asm(self):
         if self._asm is None:
             try:
-                self._asm = asm_connect(dict((name, self.params.get(name)) for name in AWS_OPTION_NAMES))
+                self._asm = _asm_client().connect(dict((name, self.params.get(name)) for name in AWS_OPTION_NAMES))
             except CollectionError as exc:
                 self.fail_from(exc)
             except Exception as exc:  # pylint: disable=broad-except

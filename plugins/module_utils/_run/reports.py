@@ -111,8 +111,9 @@ def write_text_atomic(path, text, mode=DEFAULT_REPORT_MODE):
         pass
     directory = os.path.dirname(path)
     try:
-        if not os.path.isdir(directory):
-            os.makedirs(directory, mode=0o700)  # reports name secrets and paths: private like the files
+        # Reports name secrets and paths: private like the files. exist_ok: the regions of a run write into one
+        # directory from parallel forks, and a check-then-create lets the loser fail with "File exists".
+        os.makedirs(directory, mode=0o700, exist_ok=True)
         handle, tmp_path = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".tmp", dir=directory)
     except (IOError, OSError) as exc:
         raise ReportError("cannot write report %s: %s; check that the directory is writable" % (path, exc))

@@ -186,3 +186,22 @@ def test_write_reports_passes_the_mode_to_both_formats(tmp_path):
     reports.write_reports(str(tmp_path / "r.json"), str(tmp_path / "r.md"), {"a": 1}, "# r", mode=0o644)
     assert [os.stat(str(tmp_path / name)).st_mode & 0o777 for name in ("r.json", "r.md")] == [0o644, 0o644]
     assert (tmp_path / "r.md").read_text() == "# r\n"
+
+
+def test_parallel_writers_racing_to_create_the_directory_both_succeed(tmp_path, monkeypatch):
+    """The regions of a run write reports into one new directory from parallel forks. Replay the race
+    deterministically: every writer has seen the directory missing, then another one created it first."""
+    reports_dir = tmp_path / "reports"
+    real_makedirs = os.makedirs
+
+    def other_fork_created_it_first(name, mode=0o777, exist_ok=False):
+        if not os.path.isdir(name):
+            real_makedirs(name, 0o700)
+        return real_makedirs(name, mode, exist_ok=exist_ok)
+
+    monkeypatch.setattr(reports.os, "makedirs", other_fork_created_it_first)
+    for region in ("us-east-1", "eu-west-1"):
+        target = reports_dir / ("inventory-%s.json" % region)
+        assert reports.write_text_atomic(str(target), region) is True
+        assert target.read_text() == region
+    assert oct(reports_dir.stat().st_mode & 0o777) == "0o700"
