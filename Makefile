@@ -41,7 +41,9 @@ PYTEST_ARGS ?=
 PYTEST := $(VPY) -m pytest -ra
 
 # `make test` runs these in order and stops at the first failure (cheap checks first).
-TEST_PHASES ?= unit lint sanity ansible-test contract integration alt
+# Phases joined by + run side by side (each writes its output to $(REPORTS)/phase-<name>.log, printed when the group
+# ends): lint, sanity and ansible-test use one core each, so pairs of them fill the 2-core CI machine.
+TEST_PHASES ?= unit lint+sanity ansible-test+contract integration alt
 
 # A venv with only the collection's runtime packages (tests/integration/test_galaxy_install.py runs the
 # installed tarball with it).
@@ -178,18 +180,29 @@ docs: $(STAMP) .layout
 changelog: $(STAMP)
 	@$(VPY) scripts/changelog.py
 
-# Runs every phase in order, stops at the first failure, then prints one line per phase and,
+# Runs every phase in order (a+b: side by side), stops at the first failure, then prints one line per phase and,
 # as the very last line, the pytest-style total (sanity and lint count as one test each).
 test:
-	@mkdir -p $(REPORTS); rm -f $(REPORTS)/*.xml $(REPORTS)/phases.tsv; \
+	@mkdir -p $(REPORTS); rm -f $(REPORTS)/*.xml $(REPORTS)/phases.tsv $(REPORTS)/phase-*.log; \
 	start=$$(date +%s); rc=0; \
-	for phase in venv $(TEST_PHASES); do \
-	  t0=$$(date +%s); echo; echo ">>> make $$phase"; \
-	  $(MAKE) $$phase || rc=$$?; \
-	  printf '%s\t%s\t%s\n' $$phase $$rc $$(( $$(date +%s) - t0 )) >> $(REPORTS)/phases.tsv; \
+	for group in venv $(TEST_PHASES); do \
+	  case $$group in \
+	  *+*) echo; echo ">>> make $$group (side by side)"; pids=; \
+	    for phase in $$(echo $$group | tr '+' ' '); do \
+	      ( t0=$$(date +%s); prc=0; $(MAKE) $$phase >$(REPORTS)/phase-$$phase.log 2>&1 || prc=$$?; \
+	        printf '%s\t%s\t%s\n' $$phase $$prc $$(( $$(date +%s) - t0 )) >> $(REPORTS)/phases.tsv; exit $$prc ) & \
+	      pids="$$pids $$!"; \
+	    done; \
+	    for pid in $$pids; do wait $$pid || rc=1; done; \
+	    for phase in $$(echo $$group | tr '+' ' '); do echo; echo ">>> make $$phase"; cat $(REPORTS)/phase-$$phase.log; done ;; \
+	  *) t0=$$(date +%s); echo; echo ">>> make $$group"; prc=0; \
+	    $(MAKE) $$group || prc=$$?; \
+	    printf '%s\t%s\t%s\n' $$group $$prc $$(( $$(date +%s) - t0 )) >> $(REPORTS)/phases.tsv; \
+	    [ $$prc -eq 0 ] || rc=$$prc ;; \
+	  esac; \
 	  [ $$rc -eq 0 ] || break; \
 	done; \
-	$(or $(BOOTSTRAP_PYTHON),python3) -c "$$TEST_SUMMARY_PY" $(REPORTS) $$(( $$(date +%s) - start )) venv $(TEST_PHASES); \
+	$(or $(BOOTSTRAP_PYTHON),python3) -c "$$TEST_SUMMARY_PY" $(REPORTS) $$(( $$(date +%s) - start )) venv $$(echo $(TEST_PHASES) | tr '+' ' '); \
 	exit $$rc
 
 define TEST_SUMMARY_PY

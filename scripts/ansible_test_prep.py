@@ -59,9 +59,11 @@ def get_pip(pyver):
     existing = open(path).read() if os.path.exists(path) else None
     if existing is None or (existing.startswith(MARKER) and existing != SHIM):
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path + ".tmp", "w") as handle:
+        # make test runs sanity and ansible-test side by side: each writer its own temporary file.
+        tmp = "%s.%d.tmp" % (path, os.getpid())
+        with open(tmp, "w") as handle:
             handle.write(SHIM)
-        os.replace(path + ".tmp", path)
+        os.replace(tmp, path)
         print("ansible-test: get-pip %s stand-in written to %s" % (version, path))
 
 
