@@ -45,10 +45,14 @@ def test_batches_are_sized_from_the_reported_write_limit(clean_servers, tmp_path
     for index in range(23):
         sm.create_secret(Name="progress/app-%02d" % index, SecretString=json.dumps({"n": "value-%02d-xyz" % index}))
     servers.dev_rate_limits(True, {"write": 600})
+    servers.reset_asm_calls()
     try:
         res = run_playbook(PLAY, env=servers.env, extra_vars={"report_dir": str(tmp_path)}).assert_ok()
     finally:
         servers.dev_rate_limits(False)
+    assert "progress batch 1: up to 5 secrets (sizes the other batches)" in res.stdout
+    # The first batch counted the namespace (summary.selected_total): one ListSecrets per batch, no counting pass.
+    assert servers.asm_calls()["by_operation"]["ListSecrets"] == 4, servers.asm_calls()
     labels = re.findall(r"progress batch (\d+)/(\d+): (\d+) secrets", res.stdout)
     # First batch of 5 (it reads the limit), then 600/min x 0.01 min = 6 per batch: 6, 6, 6 of the other 18.
     assert labels == [("2", "4", "6"), ("3", "4", "6"), ("4", "4", "6")], labels
