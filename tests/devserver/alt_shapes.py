@@ -183,6 +183,24 @@ def _listed_backends(contract, body):
     return 200, {"backends": items}
 
 
+# -- access policies, subscriptions, audit export (items 25-32) --------------------------------------
+def _without(body, key):
+    return dict((name, value) for name, value in body.items() if name != key)
+
+
+def _decision(body):
+    matched = body.get("matched_policy")
+    answer = _without(body, "allowed")
+    answer.update(decision="allow" if body.get("allowed") else "deny",
+                  matched_policy=matched.get("id") if isinstance(matched, dict) else matched)
+    return 200, answer
+
+
+def _events_with_id(body):
+    events = [dict(_without(event, "event_id"), id=event.get("event_id")) for event in body.get("events") or []]
+    return 200, dict(body, events=events)
+
+
 # -- rotation -----------------------------------------------------------------------------------
 def _listed_assignments(body):
     items = [dict({key: value for key, value in item.items() if key != "secret_path"}, path=item.get("secret_path"))
@@ -211,3 +229,18 @@ def register(app):
         200, {"id": body.get("sync_id"), "status": "QUEUED", "backend_id": body.get("backend_id")})))
     wrap_route(router, "GET", "/v1/rotation/policies/{id}/secrets",
                _answer(200, lambda: contract.on("rotation_assignments"), _listed_assignments))
+    # Items 25-32 of docs/scaivault-contract.md: access policies, subscriptions, rotate now, audit evidence.
+    wrap_route(router, "POST", "/v1/policies/test", _answer(200, lambda: contract.on("access_test_decision"), _decision))
+    wrap_route(router, "GET", "/v1/policies/{id}", _answer(200, lambda: contract.on("policy_without_bindings"),
+                                                          lambda body: (200, _without(body, "bindings"))))
+    wrap_route(router, "GET", "/v1/subscriptions", _answer(200, lambda: contract.on("subscription_alt_ids"),
+                                                          lambda body: (200, {"data": body.get("subscriptions") or [],
+                                                                              "next_cursor": body.get("cursor")})))
+    wrap_route(router, "GET", "/v1/subscriptions/{id}/poll", _answer(200, lambda: contract.on("subscription_alt_ids"),
+                                                                    _events_with_id))
+    wrap_route(router, "POST", "/v1/rotation/policies/{id}/rotate", _answer(200, lambda: contract.on("rotate_now_bare"),
+                                                                           lambda body: (200, {"policy_id": body.get("policy_id"),
+                                                                                               "status": "accepted"})))
+    route_only_when(router, "GET", "/v1/audit/secrets/{path}", lambda: not contract.on("no_audit_summary"))
+    wrap_route(router, "POST", "/v1/audit/export", _answer(202, lambda: contract.on("export_id_key"),
+                                                          lambda body: (202, dict(_without(body, "id"), export_id=body.get("id")))))

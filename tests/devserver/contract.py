@@ -43,6 +43,13 @@ SWITCHES = {
     "status_case": "federation status values in upper case (HEALTHY, PENDING, ERROR, CONNECTED)",
     "no_transform": "federation backends ignore transform (tags always key=value) and do not echo it",
     "rotation_assignments": "GET /v1/rotation/policies/{id}/secrets answers {data: [{path, ...}], next_cursor}",
+    "access_test_decision": "POST /v1/policies/test answers {decision: allow|deny, matched_policy: <id>} instead of "
+                            "{allowed: bool, matched_policy: {id, name}}",
+    "policy_without_bindings": "GET /v1/policies/{id} leaves bindings out (GET /v1/policies/{id}/bindings lists them)",
+    "subscription_alt_ids": "GET /v1/subscriptions answers {data, next_cursor}; a polled event carries its id under id",
+    "rotate_now_bare": "POST /v1/rotation/policies/{id}/rotate answers {policy_id, status: accepted} without rotations",
+    "no_audit_summary": "GET /v1/audit/secrets/{path} (the per-secret 30-day summary) is not a route (404 not_found)",
+    "export_id_key": "POST /v1/audit/export answers {export_id, status} instead of {id, status}",
 }
 # 'alt' flips every [assumed] choice at once; put_empty is the other alternative of put_full_object.
 ALT = tuple(name for name in SWITCHES if name != "put_empty")

@@ -267,6 +267,101 @@ def case_rotation_assignments(dev_server, vault, module):
     assert vault.stored("sw/a")["rotation_policy_id"] == res.result["policy"]["id"]
 
 
+
+# Items 25-32: access policies, subscriptions, rotate now, audit evidence (documented fields only; shapes cut from the
+# docs). Each is read back with the dev server's own client, never with the module's word.
+def mint_token(vault, identity_id, scopes):
+    token = "skt_switch_" + identity_id.replace(":", "_")
+    answer = vault.http.post("/_dev/tokens", json={"token": token, "identity_id": identity_id, "scopes": scopes})
+    assert answer.status_code in (200, 201), answer.text
+    return token
+
+
+def read_policy(vault, name):
+    [summary] = [item for item in vault.http.get("/v1/policies").json()["policies"] if item["name"] == name]
+    return summary["id"]
+
+
+def case_access_test_decision(dev_server, vault, module):
+    put(client(dev_server)[0], "sw/app/key")
+    rule = {"path_pattern": "sw/app/**", "permissions": ["read"]}
+    assert module("scaivault_policy", {"name": "sw-read", "rules": [rule], "bindings": [{"identity_id": "sa:sw-reader"}]}).changed
+    raw = vault.http.post("/v1/policies/test", json={"identity_id": "sa:sw-reader", "path": "sw/app/key", "permission": "read"})
+    assert raw.json()["decision"] == "allow" and "allowed" not in raw.json()  # the alternative is on
+    checks = [{"identity_id": "sa:sw-reader", "path": "sw/app/key"}, {"identity_id": "sa:nobody", "path": "sw/app/key"}]
+    res = module("scaivault_policy_test", {"checks": checks, "fail_on_denied": False})
+    assert [(item["identity_id"], item["allowed"]) for item in res.result["results"]] == [("sa:sw-reader", True),
+                                                                                            ("sa:nobody", False)]
+    assert res.result["results"][0]["matched_policy_id"] == read_policy(vault, "sw-read")
+    assert res.result["denied"] == ["sa:nobody read sw/app/key"]
+
+
+def case_policy_without_bindings(dev_server, vault, module):
+    args = {"name": "sw-bound", "rules": [{"path_pattern": "sw/**", "permissions": ["read"]}],
+            "bindings": [{"identity_id": "sa:sw-reader"}]}
+    assert module("scaivault_policy", args).changed
+    policy_id = read_policy(vault, "sw-bound")
+    assert "bindings" not in vault.http.get("/v1/policies/%s" % policy_id).json()  # the alternative is on
+    dev_server.reset_dev_counters()
+    again = module("scaivault_policy", args)
+    assert not again.changed, again.result
+    listed = vault.http.get("/v1/policies/%s/bindings" % policy_id).json()["bindings"]
+    assert [item["identity_id"] for item in listed] == ["sa:sw-reader"]  # bound once, not again
+    assert route_count(dev_server.dev_counters(), "GET /v1/policies/{id}/bindings") >= 1
+
+
+def case_subscription_alt_ids(dev_server, vault, module):
+    put(client(dev_server)[0], "sw/db")
+    args = {"name": "sw-rotation", "paths": ["sw/**"], "events": ["rotation.due"]}
+    assert module("scaivault_subscription", args).changed
+    assert "data" in vault.http.get("/v1/subscriptions").json()  # the alternative is on
+    assert not module("scaivault_subscription", args).changed  # found under the other envelope: not created twice
+    assert len(vault.http.get("/v1/subscriptions").json()["data"]) == 1
+    policy = {"name": "sw-db", "interval": "30d", "auto_generate": False, "secrets": ["sw/db"]}
+    assert module("scaivault_rotation_policy", dict(policy, rotate_now=True)).changed
+    polled = module("scaivault_subscription_events", {"subscription": "sw-rotation", "wait": 5}).result["events"]
+    assert [(item["event_type"], item["path"]) for item in polled] == [("rotation.due", "sw/db")]
+    [subscription] = vault.http.get("/v1/subscriptions").json()["data"]
+    raw = vault.http.get("/v1/subscriptions/%s/poll" % subscription["id"], params={"timeout": 0}).json()["events"]
+    assert polled[0]["event_id"] == raw[0]["id"]  # read from id, the alternative's key
+    assert module("scaivault_subscription_events", {"subscription": "sw-rotation", "action": "ack",
+                                                    "event_ids": [polled[0]["event_id"]]}).changed
+    assert vault.http.get("/v1/subscriptions/%s/poll" % subscription["id"], params={"timeout": 0}).json()["events"] == []
+
+
+def case_rotate_now_bare(dev_server, vault, module):
+    put(client(dev_server)[0], "sw/db")
+    policy = {"name": "sw-auto", "interval": "30d", "auto_generate": True, "secrets": ["sw/db"], "rotate_now": True}
+    res = module("scaivault_rotation_policy", policy)
+    assert res.changed and res.result["rotations"] == []  # nothing said: nothing made up
+    assert vault.stored("sw/db")["version"] == 2  # the server did rotate: re-reading the version tells
+
+
+def case_no_audit_summary(dev_server, vault, module):
+    put(client(dev_server)[0], "sw/old/key")
+    token = mint_token(vault, "sa:sw-legacy", ["secrets:read"])
+    for _read in range(2):
+        assert vault.http.get("/v1/secrets/sw/old/key", headers={"Authorization": "Bearer " + token}).status_code == 200
+    assert vault.http.get("/v1/audit/secrets/sw/old/key").status_code == 404  # the alternative is on
+    auto = module("scaivault_audit_evidence", {"paths": ["sw/old/key"], "since": "1h"})
+    assert auto.result["method"] == "logs" and auto.result["paths"]["sw/old/key"]["by_identity"] == {"sa:sw-legacy": 2}
+    summary = module("scaivault_audit_evidence", {"paths": ["sw/old/key"], "since": "1h", "method": "summary"})
+    assert summary.failed and "GET /v1/audit/secrets/sw/old/key answered 404: this ScaiVault has no per-secret audit " \
+        "summary, which the collection assumed (docs/scaivault-contract.md, item 31); use the logs or auto method" \
+        in summary.result["msg"], summary.result
+
+
+def case_export_id_key(dev_server, vault, module):
+    put(client(dev_server)[0], "sw/old/key")
+    vault.http.get("/v1/secrets/sw/old/key")
+    res = module("scaivault_audit_evidence", {"paths": ["sw/old/key"], "since": "1h", "exclude_identities": [],
+                                              "export": {"bucket": "sw-evidence", "prefix": "switch", "wait": 20}})
+    assert res.changed and res.result["export"]["status"] == "completed", res.result
+    exports = vault.http.get("/v1/audit/logs", params={"action": "export_created"}).json()["logs"]
+    assert len(exports) == 1  # started once, its id found under export_id and followed to the end
+    [manifest] = res.result["export"]["files"]
+    assert (dev_server.data_dir / "audit-exports" / "sw-evidence" / manifest["key"]).exists()
+
 CASES = {
     "no_batch_metadata": case_no_batch_metadata, "list_envelope": case_list_envelope,
     "list_limit_strict": case_list_limit_strict, "list_includes_deleted": case_list_includes_deleted,
@@ -277,6 +372,9 @@ CASES = {
     "federation_envelope": case_federation, "federation_create_200": case_federation,
     "federation_sync_200": case_federation, "status_case": case_federation, "no_transform": case_federation,
     "rotation_assignments": case_rotation_assignments,
+    "access_test_decision": case_access_test_decision, "policy_without_bindings": case_policy_without_bindings,
+    "subscription_alt_ids": case_subscription_alt_ids, "rotate_now_bare": case_rotate_now_bare,
+    "no_audit_summary": case_no_audit_summary, "export_id_key": case_export_id_key,
 }
 
 

@@ -69,7 +69,15 @@ def reads_per_path(client, paths, start, end, exclude, method):
     if method == "summary":
         result = {}
         for path in paths:
-            readers = api.secret_summary(client, path, iso_z(start), iso_z(end))
+            try:
+                readers = api.secret_summary(client, path, iso_z(start), iso_z(end))
+            except ScaiVaultError as exc:
+                if exc.status not in ROUTE_MISSING:
+                    raise
+                raise ScaiVaultError("GET /v1/audit/secrets/%s answered %s: this ScaiVault has no per-secret audit "
+                                     "summary, which the collection assumed (docs/scaivault-contract.md, item 31); use "
+                                     "the logs or auto method" % (path, exc.status),
+                                     code="contract_mismatch", status=exc.status, path=path)
             if readers is None:
                 raise ScaiVaultError("GET /v1/audit/secrets/%s answered without per-identity read counts, which the "
                                      "collection assumed (docs/scaivault-contract.md); use the logs method" % path,
