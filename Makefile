@@ -261,7 +261,7 @@ bench: $(STAMP) .layout
 	@$(VPY) tests/bench/run.py
 
 # playbooks/migrate.yml over 1, 4 and 12 regions x 5 secrets: first run, unchanged re-run, tasks per region.
-bench-fleet: $(STAMP) .layout
+bench-fleet: $(STAMP) $(RUNTIME_STAMP) .layout
 	@$(VPY) tests/bench/fleet.py $(BENCH_FLEET_ARGS)
 
 # -- test quality (not part of make test: too slow) -------------------------------------------

@@ -11,6 +11,11 @@ one more region ((t12 - t1) / 11 on the re-run). Each region: one namespace of 5
 and handed over to ScaiVault (rotation option A), a sync federation backend. Local servers on loopback.
 
     python tests/bench/fleet.py [--sizes 1,4,12] [--repeat 3] [--repo PATH]   (--repo: measure another checkout)
+                                [--module-python PATH]
+
+Modules run with the interpreter of .venv/runtime (make venv: exactly the collection's runtime packages, as an
+execution environment has them) unless --module-python names another; the dev venv's extra packages (rich, click)
+would make every httpx import slower than a user's.
 
 Output: a Markdown table on stdout and reports/bench-fleet.json. Not a timed test: figures depend on the load of
 the machine (printed with them).
@@ -56,10 +61,13 @@ def host_vars(region):
     }
 
 
-def write_inventory(directory: Path, regions) -> Path:
+RUNTIME_PYTHON = TESTS_DIR.parent / ".venv" / "runtime" / "bin" / "python"
+
+
+def write_inventory(directory: Path, regions, module_python=sys.executable) -> Path:
     hosts = dict(("fleet-%s" % region, host_vars(region)) for region in regions)
     inventory = {"asm_regions": {"hosts": hosts, "vars": {
-        "ansible_connection": "local", "ansible_python_interpreter": sys.executable,
+        "ansible_connection": "local", "ansible_python_interpreter": str(module_python),
         "scaivault_federation_mode": "sync", "scaivault_federation_sync_interval": "15m"}}}
     path = directory / ("inventory-%d.json" % len(regions))
     path.write_text(json.dumps(inventory))
@@ -115,6 +123,8 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--repo", type=Path, default=TESTS_DIR.parent)
     parser.add_argument("--out", type=Path, default=TESTS_DIR.parent / "reports" / "bench-fleet.json")
+    parser.add_argument("--module-python", type=Path,
+                        default=RUNTIME_PYTHON if RUNTIME_PYTHON.exists() else Path(sys.executable))
     args = parser.parse_args(argv)
     sizes = [int(n) for n in args.sizes.split(",")]
     repo = args.repo.resolve()
@@ -124,7 +134,7 @@ def main(argv=None):
         tmp = Path(tmp)
         with Servers(state_dir=tmp / "servers").start() as servers:
             env = servers.subprocess_env(extra={
-                "ANSIBLE_COLLECTIONS_PATH": str(coll_root), "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+                "ANSIBLE_COLLECTIONS_PATH": str(coll_root), "ANSIBLE_PYTHON_INTERPRETER": str(args.module_python),
                 "ANSIBLE_NOCOLOR": "1", "ANSIBLE_LOCALHOST_WARNING": "0", "ANSIBLE_RETRY_FILES_ENABLED": "0",
                 "ANSIBLE_CONFIG": str(tmp / "ansible.cfg"), "ANSIBLE_PIPELINING": "1",
                 "ANSIBLE_CALLBACK_PLUGINS": str(RECORDER), "ANSIBLE_CALLBACKS_ENABLED": "scaivault_test_recorder"})
@@ -133,7 +143,7 @@ def main(argv=None):
                 servers.reset_all()
                 regions = REGIONS[:size]
                 seed(servers.asm_url, regions)
-                inventory = write_inventory(tmp, regions)
+                inventory = write_inventory(tmp, regions, args.module_python)
                 reports = tmp / ("reports-%d" % size)
                 reports.mkdir()
                 first, first_changed, first_tasks, first_cpu = play(repo, env, inventory, size, reports)
@@ -160,7 +170,7 @@ def main(argv=None):
         marginal = round((by_size[top]["rerun_median"] - by_size[1]["rerun_median"]) / (top - 1), 2)
     load = os.getloadavg()
     result = {"rows": rows, "marginal_rerun_seconds_per_region": marginal, "load_average": load,
-              "repo": str(repo), "targets": TARGETS}
+              "repo": str(repo), "module_python": str(args.module_python), "targets": TARGETS}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2))
     print("\n| regions | first run | unchanged re-run (median) | tasks per region (re-run) | CPU s first / re-run |")
@@ -169,7 +179,8 @@ def main(argv=None):
         print("| %d | %.1f s | %.1f s | %d | %.1f / %.1f |"
               % (row["regions"], row["first_run"], row["rerun_median"], row["tasks_per_region_rerun"],
                  row["first_cpu"], row["rerun_cpu_median"]))
-    print("\nmarginal region (re-run): %s s; load average %.1f %.1f %.1f" % (marginal, *load))
+    print("\nmarginal region (re-run): %s s; load average %.1f %.1f %.1f; modules ran with %s"
+          % (marginal, *load, args.module_python))
     return 0
 
 
