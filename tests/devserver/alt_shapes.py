@@ -196,6 +196,22 @@ def _decision(body):
     return 200, answer
 
 
+def _switch_on(contract, switch):
+    return lambda: contract.on(switch)
+
+
+def _listed_subscriptions(body):
+    return 200, {"data": body.get("subscriptions") or [], "next_cursor": body.get("cursor")}
+
+
+def _bare_rotation(body):
+    return 200, {"policy_id": body.get("policy_id"), "status": "accepted"}
+
+
+def _export_id(body):
+    return 202, dict(_without(body, "id"), export_id=body.get("id"))
+
+
 def _events_with_id(body):
     events = [dict(_without(event, "event_id"), id=event.get("event_id")) for event in body.get("events") or []]
     return 200, dict(body, events=events)
@@ -230,17 +246,14 @@ def register(app):
     wrap_route(router, "GET", "/v1/rotation/policies/{id}/secrets",
                _answer(200, lambda: contract.on("rotation_assignments"), _listed_assignments))
     # Items 25-32 of docs/scaivault-contract.md: access policies, subscriptions, rotate now, audit evidence.
-    wrap_route(router, "POST", "/v1/policies/test", _answer(200, lambda: contract.on("access_test_decision"), _decision))
-    wrap_route(router, "GET", "/v1/policies/{id}", _answer(200, lambda: contract.on("policy_without_bindings"),
-                                                          lambda body: (200, _without(body, "bindings"))))
-    wrap_route(router, "GET", "/v1/subscriptions", _answer(200, lambda: contract.on("subscription_alt_ids"),
-                                                          lambda body: (200, {"data": body.get("subscriptions") or [],
-                                                                              "next_cursor": body.get("cursor")})))
-    wrap_route(router, "GET", "/v1/subscriptions/{id}/poll", _answer(200, lambda: contract.on("subscription_alt_ids"),
-                                                                    _events_with_id))
-    wrap_route(router, "POST", "/v1/rotation/policies/{id}/rotate", _answer(200, lambda: contract.on("rotate_now_bare"),
-                                                                           lambda body: (200, {"policy_id": body.get("policy_id"),
-                                                                                               "status": "accepted"})))
+    alt_answers = [
+        ("POST", "/v1/policies/test", 200, "access_test_decision", _decision),
+        ("GET", "/v1/policies/{id}", 200, "policy_without_bindings", lambda body: (200, _without(body, "bindings"))),
+        ("GET", "/v1/subscriptions", 200, "subscription_alt_ids", _listed_subscriptions),
+        ("GET", "/v1/subscriptions/{id}/poll", 200, "subscription_alt_ids", _events_with_id),
+        ("POST", "/v1/rotation/policies/{id}/rotate", 200, "rotate_now_bare", _bare_rotation),
+        ("POST", "/v1/audit/export", 202, "export_id_key", _export_id),
+    ]
+    for method, template, status, switch, rewrite in alt_answers:
+        wrap_route(router, method, template, _answer(status, _switch_on(contract, switch), rewrite))
     route_only_when(router, "GET", "/v1/audit/secrets/{path}", lambda: not contract.on("no_audit_summary"))
-    wrap_route(router, "POST", "/v1/audit/export", _answer(202, lambda: contract.on("export_id_key"),
-                                                          lambda body: (202, dict(_without(body, "id"), export_id=body.get("id")))))

@@ -267,7 +267,6 @@ def case_rotation_assignments(dev_server, vault, module):
     assert vault.stored("sw/a")["rotation_policy_id"] == res.result["policy"]["id"]
 
 
-
 # Items 25-32: access policies, subscriptions, rotate now, audit evidence (documented fields only; shapes cut from the
 # docs). Each is read back with the dev server's own client, never with the module's word.
 def mint_token(vault, identity_id, scopes):
@@ -290,8 +289,8 @@ def case_access_test_decision(dev_server, vault, module):
     assert raw.json()["decision"] == "allow" and "allowed" not in raw.json()  # the alternative is on
     checks = [{"identity_id": "sa:sw-reader", "path": "sw/app/key"}, {"identity_id": "sa:nobody", "path": "sw/app/key"}]
     res = module("scaivault_policy_test", {"checks": checks, "fail_on_denied": False})
-    assert [(item["identity_id"], item["allowed"]) for item in res.result["results"]] == [("sa:sw-reader", True),
-                                                                                            ("sa:nobody", False)]
+    answers = [(item["identity_id"], item["allowed"]) for item in res.result["results"]]
+    assert answers == [("sa:sw-reader", True), ("sa:nobody", False)]
     assert res.result["results"][0]["matched_policy_id"] == read_policy(vault, "sw-read")
     assert res.result["denied"] == ["sa:nobody read sw/app/key"]
 
@@ -361,6 +360,7 @@ def case_export_id_key(dev_server, vault, module):
     assert len(exports) == 1  # started once, its id found under export_id and followed to the end
     [manifest] = res.result["export"]["files"]
     assert (dev_server.data_dir / "audit-exports" / "sw-evidence" / manifest["key"]).exists()
+
 
 CASES = {
     "no_batch_metadata": case_no_batch_metadata, "list_envelope": case_list_envelope,
