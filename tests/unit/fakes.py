@@ -120,7 +120,8 @@ class InProcessVault:
     collection's real ``ScaiVaultClient`` talks to it through an ``httpx.MockTransport`` that hands each
     request to ``App.dispatch``: a ``drop_before``/``drop_after`` fault surfaces as the client would see a
     closed connection (``httpx.RemoteProtocolError``). Faults: ``vault.faults([...])`` (same specs as
-    ``POST /_dev/faults``); out-of-band reads: ``vault.http`` (admin token, ``/_dev/*`` included).
+    ``POST /_dev/faults``); out-of-band reads: ``vault.http`` (admin token, ``/_dev/*`` included); every request
+    that reached it, in order: ``vault.sent`` (``httpx.Request``: method, url with its query, content).
 
         vault = InProcessVault(tmp_path)
         client = vault.client(retries=0)          # ScaiVaultClient; options as ConnectionSettings
@@ -152,6 +153,7 @@ class InProcessVault:
                 os.environ.pop(key, None)
                 if value is not None:
                     os.environ[key] = value
+        self.sent = []
         self.transport = httpx.MockTransport(self._handle)
         self.http = httpx.Client(base_url=self.URL, transport=self.transport,
                                  headers={"Authorization": "Bearer %s" % self.TOKEN})
@@ -163,6 +165,7 @@ class InProcessVault:
         import httpx  # pylint: disable=import-outside-toplevel
         from devserver.http_types import DROPPED, Request  # pylint: disable=import-outside-toplevel,import-error
 
+        self.sent.append(request)
         ours = Request(method=request.method, raw_path=request.url.path,
                        query=urllib.parse.parse_qs(request.url.query.decode("ascii"), keep_blank_values=True),
                        headers=request.headers, body=request.read(), client_ip="127.0.0.1",

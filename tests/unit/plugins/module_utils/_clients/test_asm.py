@@ -352,3 +352,129 @@ def test_non_client_aws_errors_in_their_words():
     error = asm.aws_error(EndpointConnectionError(endpoint_url="https://sm.example"), "ListSecrets", "prod/a")
     assert error.code == "EndpointConnectionError"
     assert error.message == 'EndpointConnectionError on ListSecrets for prod/a: Could not connect to the endpoint URL: "https://sm.example"'
+
+
+@pytest.mark.parametrize("call, operation, params", [
+    (lambda c: c.tag(ARN_A, {"b": "2", "a": "1"}), "tag_resource",
+     {"SecretId": ARN_A, "Tags": [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]}),
+    (lambda c: c.untag(ARN_A, {"b", "a"}), "untag_resource", {"SecretId": ARN_A, "TagKeys": ["a", "b"]}),
+    (lambda c: c.create_empty("prod/a", "moved to ScaiVault", {"z": "1", "m": "2"}), "create_secret",
+     {"Name": "prod/a", "Description": "moved to ScaiVault", "Tags": [{"Key": "m", "Value": "2"}, {"Key": "z", "Value": "1"}]}),
+])
+def test_tag_untag_and_create_send_exactly_these_parameters(stubbed, call, operation, params):
+    client, stubber = stubbed
+    stubber.add_response(operation, {}, params)
+    call(client)
+    assert client.calls_snapshot()["total"] == 1
+
+
+@pytest.mark.parametrize("call, operation, api_name", [
+    (lambda c: c.describe("prod/a"), "describe_secret", "DescribeSecret"),
+    (lambda c: c.rotate("prod/a"), "rotate_secret", "RotateSecret"),
+    (lambda c: c.cancel_rotation("prod/a"), "cancel_rotate_secret", "CancelRotateSecret"),
+    (lambda c: c.delete("prod/a"), "delete_secret", "DeleteSecret"),
+    (lambda c: c.restore("prod/a"), "restore_secret", "RestoreSecret"),
+    (lambda c: c.tag("prod/a", {"k": "v"}), "tag_resource", "TagResource"),
+    (lambda c: c.untag("prod/a", ["k"]), "untag_resource", "UntagResource"),
+    (lambda c: c.create_empty("prod/a", "d", {}), "create_secret", "CreateSecret"),
+    (lambda c: c.get_value("prod/a"), "get_secret_value", "GetSecretValue"),
+])
+def test_each_call_names_its_secret_and_operation_when_it_fails(stubbed, call, operation, api_name):
+    client, stubber = stubbed
+    stubber.add_client_error(operation, "ResourceNotFoundException", "Secrets Manager can't find it.")
+    with pytest.raises(asm.AsmError) as info:
+        call(client)
+    assert (info.value.secret_id, info.value.operation, info.value.code) == ("prod/a", api_name, "ResourceNotFoundException")
+    assert info.value.message == "ResourceNotFoundException on %s for prod/a: Secrets Manager can't find it.." % api_name
+
+
+def test_retries_botocore_reports_add_up(stubbed):
+    client, stubber = stubbed
+    for retries in (2, 0, 3):
+        stubber.add_response("describe_secret", {"Name": "a", "ResponseMetadata": {"RetryAttempts": retries}},
+                             {"SecretId": "a"})
+    for _index in range(3):
+        client.describe("a")
+    assert client.calls_snapshot() == {"DescribeSecret": 3, "total": 3, "retries": 5}
+
+
+def test_a_list_page_without_secrets_is_an_empty_page(stubbed):
+    client, stubber = stubbed
+    stubber.add_response("list_secrets", {"NextToken": "t1"}, {"MaxResults": 100})
+    stubber.add_response("list_secrets", {"SecretList": [entry("a")]}, {"MaxResults": 100, "NextToken": "t1"})
+    assert [item["Name"] for item in client.list_secrets()] == ["a"]
+
+
+def test_a_batch_of_exactly_20_is_one_call_and_values_are_found_by_arn_or_name(stubbed):
+    client, stubber = stubbed
+    names = ["s%02d" % i for i in range(20)]
+    ids = [entry(name)["ARN"] if index % 2 else name for index, name in enumerate(names)]
+    stubber.add_response("batch_get_secret_value", {"SecretValues": [value(name, name.upper()) for name in names]},
+                         {"SecretIdList": ids})
+    values, errors = client.batch_get_values(ids)
+    assert errors == {}
+    assert [(secret_id, values[secret_id]["SecretString"]) for secret_id in ids] == [
+        (secret_id, name.upper()) for secret_id, name in zip(ids, names)]
+
+
+def test_a_batch_error_without_a_code_and_an_id_in_neither_list(stubbed):
+    client, stubber = stubbed
+    stubber.add_response("batch_get_secret_value", {"Errors": [{"SecretId": "a", "Message": "  not\n  here "}]},
+                         {"SecretIdList": ["a", "b"]})
+    stubber.add_response("get_secret_value", value("b", "2"), {"SecretId": "b"})
+    values, errors = client.batch_get_values(["a", "b"])
+    assert list(values) == ["b"] and values["b"]["SecretString"] == "2"
+    error = errors["a"]
+    assert (error.code, error.operation, error.secret_id, error.message) == (
+        "Error", "BatchGetSecretValue", "a", "Error on BatchGetSecretValue for a: not here")
+
+
+def test_a_batch_error_of_an_id_in_neither_list_is_that_ids_error(stubbed):
+    client, stubber = stubbed
+    stubber.add_response("batch_get_secret_value", {}, {"SecretIdList": ["a"]})
+    stubber.add_client_error("get_secret_value", "AccessDeniedException", "no", 400, expected_params={"SecretId": "a"})
+    values, errors = client.batch_get_values(["a"])
+    assert values == {} and errors["a"].access_denied and errors["a"].secret_id == "a"
+
+
+@pytest.mark.parametrize("message, cleaned", [
+    ("<ErrorResponse><Error><Message>line one\n  line two</Message></Error></ErrorResponse>", "line one line two"),
+    ("  <!DOCTYPE HTML PUBLIC>\n<HTML><body>bad gateway</body></HTML>", "the endpoint answered with an HTML page, not an "
+     "AWS error (check region, endpoint_url and any proxy in between)"),
+    ("<HTML><body>bad gateway</body></HTML>", "the endpoint answered with an HTML page, not an AWS error (check region, "
+     "endpoint_url and any proxy in between)"),
+    ("\tno  \n such\tsecret ", "no such secret"),
+    (None, ""),
+])
+def test_aws_messages_are_cleaned(message, cleaned):
+    assert asm._clean_message(message) == cleaned  # pylint: disable=protected-access
+
+
+def test_errors_without_a_secret_or_a_region_keep_their_operation():
+    from botocore.exceptions import EndpointConnectionError, NoCredentialsError, NoRegionError  # pylint: disable=import-outside-toplevel
+
+    error = asm.aws_error(NoCredentialsError(), "ListSecrets", "prod/a")
+    assert (error.code, error.operation, error.secret_id) == ("NoCredentials", "ListSecrets", "prod/a")
+    assert error.message.endswith("(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, an instance role)")
+    error = asm.aws_error(NoRegionError(), "ListSecrets", "prod/a")
+    assert (error.code, error.operation) == ("NoRegion", "ListSecrets")
+    error = asm.aws_error(EndpointConnectionError(endpoint_url="https://sm.example"), "ListSecrets")
+    assert (error.operation, error.secret_id) == ("ListSecrets", None)
+    assert error.message == 'EndpointConnectionError on ListSecrets: Could not connect to the endpoint URL: "https://sm.example"'
+
+
+def test_a_client_error_without_an_operation_name_is_the_callers_operation():
+    from botocore.exceptions import ClientError  # pylint: disable=import-outside-toplevel
+
+    exc = ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "GetSecretValue")
+    del exc.operation_name
+    error = asm.aws_error(exc, "DescribeSecret", "prod/a")
+    assert error.message == "ThrottlingException on DescribeSecret for prod/a: slow down."
+
+
+def test_chain_region_reads_the_profile_and_the_environ_given(aws_home):
+    aws_home("[profile eu]\nregion = eu-central-1\n", "[eu]\naws_access_key_id = a\naws_secret_access_key = b\n")
+    assert asm.chain_region({"profile": "eu"}) == "eu-central-1"
+    assert asm.chain_region({"profile": "eu"}, environ={"AWS_REGION": "eu-west-3"}) == "eu-west-3"
+    assert asm.chain_region({}, environ={"AWS_REGION": "eu-west-3"}) == "eu-west-3"
+    assert asm.chain_region({}, environ={}) is None
