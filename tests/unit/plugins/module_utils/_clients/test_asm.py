@@ -478,3 +478,74 @@ def test_chain_region_reads_the_profile_and_the_environ_given(aws_home):
     assert asm.chain_region({"profile": "eu"}, environ={"AWS_REGION": "eu-west-3"}) == "eu-west-3"
     assert asm.chain_region({}, environ={"AWS_REGION": "eu-west-3"}) == "eu-west-3"
     assert asm.chain_region({}, environ={}) is None
+
+
+def test_every_connection_option_reaches_the_boto3_client(aws_home, tmp_path):
+    client = asm.AsmClient("eu-west-1", access_key="AK", secret_key="SK", session_token="TK",
+                           endpoint_url="http://127.0.0.1:9", max_attempts=4, retry_mode="adaptive", validate_certs=False,
+                           aws_config={"read_timeout": 7})
+    credentials = client._client._request_signer._credentials
+    meta = client._client.meta
+    assert (client.region, meta.region_name, meta.endpoint_url) == ("eu-west-1", "eu-west-1", "http://127.0.0.1:9")
+    assert (credentials.access_key, credentials.secret_key, credentials.token) == ("AK", "SK", "TK")
+    assert meta.config.retries == {"total_max_attempts": 4, "mode": "adaptive"}
+    assert (meta.config.read_timeout, meta.config.max_pool_connections) == (7, 20)
+    assert verify_of(client) is False
+    aws_home("[profile eu]\nregion = eu-central-1\nmax_attempts = 6\n", "[eu]\naws_access_key_id = PK\naws_secret_access_key = PS\n")
+    client = asm.AsmClient("eu-central-1", profile="eu", ca_bundle="/opt/ca.pem")
+    assert client._client._request_signer._credentials.access_key == "PK" and verify_of(client) == "/opt/ca.pem"
+    assert client._client.meta.config.retries == {"total_max_attempts": 6, "mode": "standard"}
+    assert client.calls_snapshot() == {"total": 0, "retries": 0}
+
+
+def test_connect_passes_the_session_keys_and_reads_the_environ_given(aws_home):
+    client = asm.connect({"access_key": "AK", "secret_key": "SK", "session_token": "TK"},
+                         environ={"AWS_REGION": "eu-west-3", "AWS_MAX_ATTEMPTS": "7", "AWS_RETRY_MODE": "legacy"})
+    credentials = client._client._request_signer._credentials
+    assert (credentials.access_key, credentials.secret_key, credentials.token) == ("AK", "SK", "TK")
+    assert client.region == "eu-west-3"
+    assert client._client.meta.config.retries == {"total_max_attempts": 7, "mode": "legacy"}
+    assert client._client.meta.config.max_pool_connections == 20
+
+
+def test_an_aws_profile_from_the_environment_that_does_not_exist_is_named(aws_home, monkeypatch):
+    monkeypatch.setenv("AWS_PROFILE", "nope")
+    with pytest.raises(asm.AsmError) as info:
+        asm.connect({"region": "us-east-1"})
+    assert info.value.code == "ProfileNotFound"
+    assert info.value.message == ("AWS profile 'nope' is not in the AWS config files (~/.aws/config, ~/.aws/credentials, "
+                                  "or AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE)")
+
+
+def test_a_client_botocore_cannot_build_is_an_asm_error(aws_home):
+    with pytest.raises(asm.AsmError) as info:
+        asm.connect({"region": "us-east-1", "endpoint_url": "not a url"})
+    assert (info.value.code, info.value.message) == (
+        "ValueError", "cannot create the AWS Secrets Manager client: Invalid endpoint: not a url")
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"retry_mode": "adaptive", "aws_config": {"retries": {"mode": "standard"}}},
+     "aws_retry_mode and aws_config.retries disagree (adaptive, standard): set the retries in one place"),
+    ({"max_attempts": 3, "aws_config": {"retries": {"max_attempts": 4}}},
+     "aws_max_attempts and aws_config.retries disagree (3, 5): set the retries in one place"),
+    ({"environ": {"AWS_MAX_ATTEMPTS": "many"}}, "AWS max attempts must be a number, got 'many'"),
+    ({"aws_config": {"bogus": 1}}, "aws_config: Got unexpected keyword argument 'bogus' (keys are the arguments of "
+                                   "botocore.config.Config)"),
+])
+def test_retry_and_config_problems_in_their_words(kwargs, message):
+    kwargs.setdefault("environ", {})
+    with pytest.raises(asm.PlanError) as info:
+        asm.client_config(**kwargs)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize("kwargs, retries", [
+    ({"retry_mode": "adaptive", "aws_config": {"retries": {"mode": "adaptive"}}}, (10, "adaptive")),
+    ({"environ": {"AWS_RETRY_MODE": "legacy"}, "profile": {"retry_mode": "adaptive", "max_attempts": "2"}}, (2, "legacy")),
+    ({"profile": {"retry_mode": "adaptive"}}, (10, "adaptive")),
+    ({"aws_config": {"retries": {"total_max_attempts": 0}}}, (10, "standard")),
+])
+def test_retry_settings_in_order_of_precedence(kwargs, retries):
+    kwargs.setdefault("environ", {})
+    assert asm.retry_settings(**kwargs) == retries
