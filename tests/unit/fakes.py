@@ -112,6 +112,9 @@ class FakeClock:
 
 
 # -- ScaiVault: the dev server itself, in process ---------------------------------------------------
+NO_ASM = "http://127.0.0.1:9"  # the discard port: a federation sync in a unit test fails at once, without the network
+
+
 class InProcessVault:
     """The dev server's own App (tests/devserver: storage, handlers, faults, counters), without a socket.
 
@@ -140,7 +143,8 @@ class InProcessVault:
         from devserver.main import build_app  # pylint: disable=import-outside-toplevel,import-error
         from devserver.secrets_api import DEFAULT_MAX_SECRET_BYTES  # pylint: disable=import-outside-toplevel,import-error
 
-        args = argparse.Namespace(tokens_file=None, data_dir=str(data_dir), dev_controls=True, asm_endpoint_url=None,
+        # Federation workers reach ASM at the server's endpoint: a closed loopback port here, never AWS itself.
+        args = argparse.Namespace(tokens_file=None, data_dir=str(data_dir), dev_controls=True, asm_endpoint_url=NO_ASM,
                                   max_secret_bytes=DEFAULT_MAX_SECRET_BYTES, rate_limits=None,
                                   contract=Contract(contract or "default"))
         saved = {key: os.environ.pop(key, None) for key in ("SCAIVAULT_DEV_TOKEN", "SCAIVAULT_DEV_ROTATION_TICK")}
@@ -216,5 +220,13 @@ class InProcessVault:
         return self.counters()["by_path"].get("%s /v1/secrets/%s" % (method, path), 0)
 
     def close(self):
+        import threading  # pylint: disable=import-outside-toplevel
+
+        for hook in self.app.reset_hooks:
+            if getattr(hook, "__name__", "") == "stop_all":  # the federation workers, before their database goes
+                hook()
+        for thread in threading.enumerate():  # a worker stopped with its backend may still finish its last sync
+            if thread.name.startswith("federation-sync-"):
+                thread.join(5)
         self.http.close()
         self.app.db.close()
