@@ -8,10 +8,20 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import hashlib
+import json
+import os
+import stat
+import threading
+
 import pytest
 
-from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.audit import window
+from ansible_collections.scailabs.scaivault.plugins.module_utils._clients import audit_evidence
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import ScaiVaultError
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.audit import iso_z, window
 from ansible_collections.scailabs.scaivault.plugins.module_utils._run import evidence
+
+from unit.plugins.module_utils._clients.test_scaivault import Script, make_client
 
 PATHS = ["external/aws/a/one", "external/aws/a/two", "external/aws/b/three"]
 
@@ -57,3 +67,78 @@ def test_common_prefix_is_a_folder():
     assert evidence.common_prefix(PATHS) == "external/aws/"
     assert evidence.common_prefix(["a/b", "c/d"]) == ""
     assert evidence.common_prefix(["a/b/c"]) == "a/b/"
+
+
+def finish_exports(_seconds):
+    """wait_export's sleep: let the dev server's export threads finish instead of sleeping."""
+    for thread in threading.enumerate():
+        if thread.name.endswith("(_run)"):
+            thread.join(5)
+
+
+@pytest.fixture(name="no_waiting")
+def fixture_no_waiting(monkeypatch):
+    real = audit_evidence.wait_export
+    monkeypatch.setattr(audit_evidence, "wait_export",
+                        lambda client, export_id, timeout: real(client, export_id, timeout, sleep=finish_exports))
+
+
+def test_an_export_of_the_reads_under_the_common_folder(reads, no_waiting):
+    client = reads.client(retries=0)
+    start, end = window("1h", None)
+    reads.put("creds/s3", {"k": "v"})
+    wanted = {"format": "jsonl", "type": "s3", "bucket": "evidence", "prefix": "asm", "credentials_path": "creds/s3",
+              "wait": 30}
+    export = evidence.export_evidence(client, wanted, PATHS, start, end)
+    filters = {"action": "read", "from": iso_z(start), "to": iso_z(end), "path_prefix": "external/aws/"}
+    assert json.loads([request for request in reads.sent if request.url.path == "/v1/audit/export"][0].content) == {
+        "format": "jsonl", "filters": filters,
+        "destination": {"type": "s3", "bucket": "evidence", "prefix": "asm", "credentials_path": "creds/s3"}}
+    key = "asm/%s/audit-000.jsonl" % export["id"]
+    assert dict(export, files=None) == {"id": export["id"], "status": "completed", "row_count": 6, "files": None,
+                                        "format": "jsonl", "destination": {"type": "s3", "bucket": "evidence", "prefix": "asm"},
+                                        "filters": filters}
+    archive = os.path.join(os.path.dirname(reads.app.db.path), "audit-exports", "evidence", *key.split("/"))
+    with open(archive, "rb") as handle:
+        payload = handle.read()
+    assert export["files"] == [{"key": key, "rows": 6, "bytes": len(payload), "sha256": hashlib.sha256(payload).hexdigest()}]
+    assert sorted(json.loads(line)["secret_path"] for line in payload.splitlines()) == sorted(
+        [PATHS[0]] * 3 + [PATHS[1]] + [PATHS[2]] * 2)
+
+
+def test_an_export_without_a_shared_folder_or_given_a_prefix(reads, no_waiting):
+    client = reads.client(retries=0)
+    start, end = window("1h", None)
+    wanted = {"format": "csv", "type": "s3", "bucket": "evidence", "wait": 30}
+    export = evidence.export_evidence(client, wanted, ["a/b", "c/d"], start, end)
+    assert export["filters"] == {"action": "read", "from": iso_z(start), "to": iso_z(end)}
+    assert export["destination"] == {"type": "s3", "bucket": "evidence"} and export["row_count"] == 6  # every read
+    export = evidence.export_evidence(client, wanted, PATHS, start, end, path_prefix="external/aws/a/")
+    assert export["filters"]["path_prefix"] == "external/aws/a/" and export["row_count"] == 4
+
+
+@pytest.mark.parametrize("status", ["failed", "pending"])
+def test_an_export_that_did_not_complete_is_an_error_naming_it(status):
+    script = Script((202, {"id": "exp_1"}), (200, {"status": status}))
+    start, end = window("1h", None)
+    with pytest.raises(ScaiVaultError) as info:
+        evidence.export_evidence(make_client(script, retries=0), {"format": "jsonl", "type": "s3", "bucket": "b", "wait": 0},
+                                 PATHS, start, end)
+    assert info.value.code == "export_incomplete"
+    assert info.value.message == ("audit export exp_1 is %s after 0 s: the evidence is incomplete; wait longer "
+                                  "(export.wait) or check the destination" % status)
+
+
+def test_the_evidence_file_holds_the_data_and_the_export(reads, no_waiting, tmp_path):
+    client = reads.client(retries=0)
+    start, end = window("1h", None)
+    target = tmp_path / "evidence.json"
+    kept = evidence.keep_evidence(client, {"file": str(target)}, {"deleted": ["prod/a"]}, PATHS, start, end)
+    assert kept == {"file": {"path": str(target), "changed": True, "written": True}, "export": {}}
+    assert json.loads(target.read_text()) == {"deleted": ["prod/a"], "export": {}}
+    assert stat.S_IMODE(os.stat(str(target)).st_mode) == 0o600
+    spec = {"file": str(target), "mode": "0640", "export": {"format": "jsonl", "type": "s3", "bucket": "b", "wait": 30}}
+    kept = evidence.keep_evidence(client, spec, {"deleted": []}, [], start, end)
+    assert kept["export"] == {} and stat.S_IMODE(os.stat(str(target)).st_mode) == 0o640
+    kept = evidence.keep_evidence(client, spec, {"deleted": []}, PATHS, start, end)
+    assert kept["export"]["status"] == "completed" and json.loads(target.read_text())["export"]["id"] == kept["export"]["id"]
