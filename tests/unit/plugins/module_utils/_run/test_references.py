@@ -11,9 +11,12 @@ import os
 
 import pytest
 
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import ScaiVaultError
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.options import REFERENCE_DEFAULT_EXCLUDE
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.references import Catalog, catalog_entry
 from ansible_collections.scailabs.scaivault.plugins.module_utils._run import references as run
+
+from unit.fakes import FakeAsm
 
 NAME = "prod/billing/stripe"
 CATALOG = Catalog([catalog_entry(NAME, region="us-east-1", path="environments/production/billing/stripe",
@@ -138,3 +141,120 @@ def test_evidence_counts_other_identities_and_the_asm_date_inside_the_window():
                                "readers": ["sa:legacy"]}]
     assert d["asm_last_accessed"] == "2026-01-10T00:00:00Z" and d["asm_accessed_in_window"] is True
     assert secrets[1]["cutover"]["new_path_reads"] == 0  # the migration's own read does not count
+
+
+# -- the migrated selection: ASM listing + mapping rules, or ScaiVault's recorded provenance --------------------------
+def arn(name):
+    return FakeAsm.ARN_TEMPLATE % name
+
+
+def secret(name, path, status="ok", reason=None, value_format=None, region="us-east-1"):
+    return {"name": name, "arn": arn(name), "region": region, "scaivault_path": path, "format": value_format,
+            "target_status": status, "target_reason": reason}
+
+
+ESTATE = FakeAsm(dict((name, [("v1", "x")]) for name in ("prod/api", "prod/db", "stage/db", "other/x")))
+
+
+def test_catalog_from_asm_maps_every_listed_name_explicit_paths_first():
+    asm = FakeAsm(ESTATE.secrets)
+    secrets, listing, not_found = run.catalog_from_asm(
+        asm, "us-east-1", names=["prod/api", "gone/x"], prefixes=["stage/"],
+        rules=[{"match": "prod/*", "path": "apps/prod/*"}, {"match": "stage/*", "path": "apps/stage/*"}],
+        paths={"stage/db": "legacy/stage-db"})
+    assert secrets == [secret("prod/api", "apps/prod/api"), secret("stage/db", "legacy/stage-db")]
+    assert sorted(listing) == ["prod/api", "stage/db"] and not_found == ["gone/x"]
+
+
+def test_catalog_from_asm_plans_each_name_with_the_first_namespace_that_selects_it():
+    namespaces = [{"names": ["prod/db"], "rules": [{"match": "prod/*", "path": "first/*"}]},
+                  {"prefixes": ["prod/", "other/"], "rules": [{"match": "prod/*", "path": "second/*"}],
+                   "naming_policy": "strict"}]
+    secrets, _listing, not_found = run.catalog_from_asm(FakeAsm(ESTATE.secrets), "us-east-1", namespaces=namespaces)
+    assert not_found == []
+    by_name = dict((item["name"], item) for item in secrets)
+    assert sorted(by_name) == ["other/x", "prod/api", "prod/db"]
+    assert (by_name["prod/db"]["scaivault_path"], by_name["prod/api"]["scaivault_path"]) == ("first/db", "second/api")
+    assert (by_name["other/x"]["scaivault_path"], by_name["other/x"]["target_status"]) == (None, "unmapped")
+    assert by_name["other/x"]["target_reason"]
+
+
+def test_a_listed_name_no_namespace_selects_is_unmapped_and_says_so():
+    asm = FakeAsm(ESTATE.secrets)
+    namespaces = [{"names": ["prod/db"], "rules": [{"match": "prod/*", "path": "p/*"}]}]
+    secrets, _listing, _missing = run.catalog_from_asm(asm, "us-east-1", prefixes=["prod/"], namespaces=namespaces)
+    assert secrets == [secret("prod/db", "p/db")]  # the namespaces' names and prefixes are the selection
+    asm = FakeAsm(ESTATE.secrets)
+    secrets, _listing, _missing = run.catalog_from_asm(
+        asm, "us-east-1", namespaces=[{"names": ["prod/db"], "rules": []}, {"names": ["prod/api"], "prefixes": ["x/"],
+                                                                              "rules": [{"match": "*", "path": "*"}]}])
+    assert [item["name"] for item in secrets] == ["prod/api", "prod/db"]
+    assert secrets[1]["target_status"] == "unmapped" and secrets[1]["scaivault_path"] is None
+    assert asm.listings == [([{"Key": "name", "Values": ["prod/db", "prod/api", "x/"]}], False)]
+
+
+@pytest.mark.parametrize("group, name, selected", [
+    ({}, "any/thing", True), ({"names": ["a/b"]}, "a/b", True), ({"names": ["a/b"]}, "a/bc", False),
+    ({"prefixes": ["a/"]}, "a/bc", True), ({"prefixes": ["a/"], "names": ["x"]}, "b/a", False),
+    ({"names": [], "prefixes": None}, "b/a", True),
+])
+def test_which_names_a_namespace_selects(group, name, selected):
+    assert run._selects(group, name) is selected  # pylint: disable=protected-access
+
+
+def migrated(vault, path, name, region="us-east-1", value_format="json", system="aws-secrets-manager"):
+    source = {"system": system, "region": region, "arn": arn(name), "name": name, "version_id": "v1",
+              "format": value_format}
+    vault.put(path, {"k": "v"}, metadata={"source": source})
+
+
+def test_catalog_from_scaivault_reads_the_recorded_source(inprocess_vault):
+    migrated(inprocess_vault, "apps/prod/db", "prod/db")
+    migrated(inprocess_vault, "apps/prod/api", "prod/api", value_format="plain")
+    migrated(inprocess_vault, "apps/prod/eu", "prod/eu", region="eu-west-1")
+    migrated(inprocess_vault, "apps/prod/other", "prod/other", system="vault")
+    inprocess_vault.put("apps/prod/hand", {"k": "v"})
+    client = inprocess_vault.client(retries=0)
+    secrets, foreign = run.catalog_from_scaivault(client, ["apps/prod/", "apps/"], region="us-east-1")
+    assert secrets == [secret("prod/api", "apps/prod/api", value_format="plain"),
+                       secret("prod/db", "apps/prod/db", value_format="json")]
+    assert foreign == ["apps/prod/hand", "apps/prod/other"]
+    secrets, _foreign = run.catalog_from_scaivault(client, ["apps/"])
+    assert [(item["name"], item["region"]) for item in secrets] == [
+        ("prod/api", "us-east-1"), ("prod/db", "us-east-1"), ("prod/eu", "eu-west-1")]
+
+
+def test_add_formats_marks_what_was_migrated_and_its_recorded_format(inprocess_vault):
+    migrated(inprocess_vault, "apps/prod/db", "prod/db", value_format="binary")
+    migrated(inprocess_vault, "apps/prod/api", "someone/else", value_format="plain")
+    secrets = [secret("prod/db", "apps/prod/db"), secret("prod/api", "apps/prod/api"), secret("prod/new", "apps/prod/new"),
+               secret("prod/unmapped", None, status="unmapped")]
+    run.add_formats(inprocess_vault.client(retries=0), secrets)
+    assert [(item["name"], item.get("migrated"), item["format"]) for item in secrets] == [
+        ("prod/db", True, "binary"), ("prod/api", True, None), ("prod/new", False, None), ("prod/unmapped", None, None)]
+    del inprocess_vault.sent[:]
+    run.add_formats(inprocess_vault.client(retries=0), [secret("prod/unmapped", None, status="unmapped")])
+    assert inprocess_vault.sent == []
+
+
+def test_add_formats_raises_a_target_error_that_is_not_not_found(inprocess_vault):
+    migrated(inprocess_vault, "apps/prod/db", "prod/db")
+    inprocess_vault.faults([{"kind": "path_error", "batch_path_regex": "^apps/prod/db$", "code": "access_denied"}])
+    with pytest.raises(ScaiVaultError) as info:
+        run.add_formats(inprocess_vault.client(retries=0), [secret("prod/db", "apps/prod/db")])
+    assert info.value.path == "apps/prod/db" and info.value.code == "access_denied"
+
+
+def test_the_catalog_finds_each_secret_by_name_and_arn():
+    catalog = run.build_catalog([secret("prod/db", "apps/prod/db", value_format="json"), secret("prod/x", None)])
+    assert [tuple(entry) for entry in catalog.entries] == [
+        ("prod/db", arn("prod/db"), "us-east-1", "123456789012", "apps/prod/db", "json"),
+        ("prod/x", arn("prod/x"), "us-east-1", "123456789012", None, None)]
+
+
+def test_the_asm_listing_of_names_in_a_region():
+    asm = FakeAsm(ESTATE.secrets)
+    assert run.asm_listing(asm, "us-east-1", []) == {} and asm.calls == {}
+    listing = run.asm_listing(asm, "us-east-1", ["prod/db", "prod/db", "stage/db", "gone"])
+    assert sorted(listing) == ["prod/db", "stage/db"] and listing["prod/db"]["ARN"] == arn("prod/db")
+    assert asm.listings == [([{"Key": "name", "Values": ["gone", "prod/db", "stage/db"]}], False)]
