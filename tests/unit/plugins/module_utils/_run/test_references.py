@@ -258,3 +258,88 @@ def test_the_asm_listing_of_names_in_a_region():
     listing = run.asm_listing(asm, "us-east-1", ["prod/db", "prod/db", "stage/db", "gone"])
     assert sorted(listing) == ["prod/db", "stage/db"] and listing["prod/db"]["ARN"] == arn("prod/db")
     assert asm.listings == [([{"Key": "name", "Values": ["gone", "prod/db", "stage/db"]}], False)]
+
+
+SCAN = {"hits": [
+    {"file": "roles/app/tasks/main.yml", "line": 12, "kind": "ansible_lookup", "file_type": "yaml", "form": "name",
+     "asm_name": "prod/db", "region": "us-east-1", "scaivault_path": "apps/prod/db", "patch": "suggested", "patch_note": None},
+    {"file": "app.py", "line": 3, "kind": "plain", "file_type": "python", "form": "arn", "asm_name": "prod/db",
+     "region": "us-east-1", "scaivault_path": "apps/prod/db", "patch": "manual", "patch_note": "edit by hand | twice"},
+    {"file": "deploy.sh", "line": 7, "kind": "plain", "file_type": "shell", "form": "name", "asm_name": "prod/api",
+     "region": "us-east-1", "scaivault_path": None}],
+    "files_scanned": 9, "bytes_scanned": 4096, "files_with_references": 3, "excluded": 4, "seconds": 0.25,
+    "skipped": [{"file": "big.bin", "reason": "binary", "size": 10}, {"file": "huge.log", "reason": "too_large"}]}
+SECRETS = [
+    {"name": "prod/api", "region": "us-east-1", "scaivault_path": "apps/prod/api", "references": 1,
+     "cutover": {"status": "in_transition", "reasons": ["1 reference(s) left", "reads of the new path"]}},
+    {"name": "prod/db", "region": "us-east-1", "scaivault_path": "apps/prod/db", "references": 2,
+     "cutover": {"status": "moved", "reasons": []}},
+    {"name": "prod/x", "region": None, "scaivault_path": None}]
+REPORT_MARKDOWN = """# References to migrated ASM secrets: us-east-1
+
+|  | count |
+|---|---|
+| secrets looked for | 3 |
+| secrets referenced | 2 |
+| references | 3 |
+| files scanned | 9 |
+| files with references | 3 |
+| files skipped | 2 |
+| patch: suggested / by hand | 1 / 1 |
+| cutover in transition | 1 |
+| cutover moved | 1 |
+| cutover not started | 0 |
+| cutover unknown | 2 |
+
+## Kinds
+
+| kind | references |
+|---|---|
+| ansible_lookup | 1 |
+| plain | 2 |
+
+## Secrets
+
+| ASM name | region | ScaiVault path | references | cutover | evidence |
+|---|---|---|---|---|---|
+| prod/api | us-east-1 | apps/prod/api | 1 | in transition | 1 reference(s) left; reads of the new path |
+| prod/db | us-east-1 | apps/prod/db | 2 | moved |  |
+| prod/x |  |  | 0 |  |  |
+
+## References
+
+| file:line | kind | form | ASM name | ScaiVault path | patch | note |
+|---|---|---|---|---|---|---|
+| roles/app/tasks/main.yml:12 | ansible_lookup | name | prod/db | apps/prod/db | suggested |  |
+| app.py:3 | plain (python) | arn | prod/db | apps/prod/db | manual | edit by hand \\| twice |
+| deploy.sh:7 | plain (shell) | name | prod/api |  |  |  |
+
+## Skipped files
+
+| file | reason | bytes |
+|---|---|---|
+| big.bin | binary | 10 |
+| huge.log | too_large |  |
+"""
+
+
+def test_the_summary_counts_every_part_of_a_scan():
+    assert run.summarize(SECRETS, SCAN, diffs_written=1) == {
+        "secrets": 3, "referenced_secrets": 2, "references": 3, "by_kind": {"ansible_lookup": 1, "plain": 2},
+        "files_scanned": 9, "bytes_scanned": 4096, "files_with_references": 3, "files_skipped": 2, "files_excluded": 4,
+        "patch_suggested": 1, "patch_manual": 1, "patched_files": 1, "scan_seconds": 0.25}
+    assert run.summarize([], None) == {
+        "secrets": 0, "referenced_secrets": 0, "references": 0, "by_kind": {}, "files_scanned": 0, "bytes_scanned": 0,
+        "files_with_references": 0, "files_skipped": 0, "files_excluded": 0, "patch_suggested": 0, "patch_manual": 0,
+        "patched_files": 0, "scan_seconds": 0.0}
+
+
+def test_the_markdown_report_word_for_word():
+    summary = dict(run.summarize(SECRETS, SCAN, diffs_written=1),
+                   cutover={"not_started": 0, "in_transition": 1, "moved": 1, "unknown": 2})
+    report = {"region": "us-east-1", "summary": summary, "secrets": SECRETS, "references": SCAN["hits"],
+              "skipped_files": SCAN["skipped"]}
+    assert run.references_markdown(report) == REPORT_MARKDOWN
+    empty = run.references_markdown({})
+    assert empty.startswith("# References to migrated ASM secrets\n\n|  | count |\n|---|---|\n| secrets looked for | 0 |")
+    assert "## Kinds" not in empty and "## Skipped files" not in empty and "| patch: suggested / by hand | 0 / 0 |" in empty
