@@ -343,3 +343,36 @@ def test_the_markdown_report_word_for_word():
     empty = run.references_markdown({})
     assert empty.startswith("# References to migrated ASM secrets\n\n|  | count |\n|---|---|\n| secrets looked for | 0 |")
     assert "## Kinds" not in empty and "## Skipped files" not in empty and "| patch: suggested / by hand | 0 / 0 |" in empty
+
+
+def test_the_walk_lists_each_skipped_file_and_counts_each_excluded_one(tmp_path, monkeypatch):
+    root = tmp_path / "tree"
+    write(root, "a/0-first.py", NAME)
+    write(root, "a/1-binary.bin", b"\0" + NAME.encode())
+    write(root, "a/2-exact.txt", "y" * (100 - len(NAME)) + NAME)  # exactly max_size: scanned
+    write(root, "a/3-large.txt", "z" * 101)
+    write(root, "a/4-after.py", NAME)
+    for name in ("x.min.js", "y.min.js"):
+        write(root, "b/" + name, NAME)
+    write(root, "b/z.py", NAME)
+    write(root, "node_modules/lib.js", NAME)
+    write(root, "vendor/lib.py", NAME)
+    os.symlink(str(root / "gone"), str(root / "a" / "5-dangling.py"))
+    os.symlink(str(root / "b"), str(root / "c"))
+    walk, skipped, state = run.walk_files([str(root)], run.Globs(None, ["**/*.min.js", "node_modules/**", "vendor"]), 100)
+    assert [(relative, size) for _root, relative, _absolute, size in walk] == [
+        ("a/0-first.py", len(NAME)), ("a/1-binary.bin", len(NAME) + 1), ("a/2-exact.txt", 100), ("a/4-after.py", len(NAME)),
+        ("b/z.py", len(NAME))]  # binary files are found out when read (scan_trees)
+    assert skipped == [{"file": str(root / "c"), "reason": "symlink", "size": None},
+                       {"file": str(root / "a/3-large.txt"), "reason": "too_large", "size": 101},
+                       {"file": str(root / "a/5-dangling.py"), "reason": "symlink", "size": None}]
+    assert state == {"excluded": 4}
+    monkeypatch.chdir(str(root))
+    walk, skipped, _state = run.walk_files([".", "./a/../b"], run.Globs(None, None), 100)
+    assert [relative for _root, relative, _absolute, _size in walk][-4:] == ["b/y.min.js", "b/z.py", "node_modules/lib.js",
+                                                                            "vendor/lib.py"]
+    assert skipped[0] == {"file": "c", "reason": "symlink", "size": None}
+    with pytest.raises(run.ReferenceScanError) as info:
+        list(run.walk_files([str(root / "a/0-first.py")], run.Globs(None, None), 100)[0])
+    assert str(info.value) == ("roots: %s is not a directory; give the top directory of a repository or deployment "
+                               "tree" % (root / "a/0-first.py"))
