@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
 import hashlib
 import json
 import os
@@ -142,3 +143,75 @@ def test_the_evidence_file_holds_the_data_and_the_export(reads, no_waiting, tmp_
     assert kept["export"] == {} and stat.S_IMODE(os.stat(str(target)).st_mode) == 0o640
     kept = evidence.keep_evidence(client, spec, {"deleted": []}, PATHS, start, end)
     assert kept["export"]["status"] == "completed" and json.loads(target.read_text())["export"]["id"] == kept["export"]["id"]
+
+
+DEV = "user:dev@scaivault.local"
+
+
+@pytest.mark.parametrize("method", ["auto", "summary", "logs"])
+@pytest.mark.parametrize("page_size", [1000, 2])
+def test_every_method_gives_the_same_entries_window_and_exclusions_included(reads, monkeypatch, method, page_size):
+    monkeypatch.setattr(evidence, "PAGE_SIZE", page_size)
+    client = reads.client(retries=0)
+    start, end = window("1h", None)
+    per_path, _how = evidence.reads_per_path(client, PATHS, start, end, exclude=[], method=method)
+    last = per_path[PATHS[0]]["last_read"]
+    assert last and last.startswith(iso_z(end)[:10])
+    assert per_path[PATHS[0]] == {"reads": 3, "failed_reads": 0, "excluded_reads": 0, "last_read": last,
+                                  "last_reader": DEV, "by_identity": {DEV: 3}, "readers": [DEV]}
+    excluded, _how = evidence.reads_per_path(client, PATHS, start, end, exclude=[DEV], method=method)
+    assert [(entry["reads"], entry["excluded_reads"], entry["readers"], entry["last_reader"])
+            for _path, entry in sorted(excluded.items())] == [(0, 3, [], None), (0, 1, [], None), (0, 2, [], None)]
+    earlier, _how = evidence.reads_per_path(client, PATHS, start - datetime.timedelta(hours=2),
+                                            start - datetime.timedelta(hours=1), exclude=[], method=method)
+    assert [entry["reads"] for entry in earlier.values()] == [0, 0, 0]
+
+
+def test_summaries_add_up_identities_and_keep_the_latest_reader():
+    readers = {"sa:b": {"reads": 2, "failed": 1, "last_read_at": "2026-01-02T00:00:00Z"},
+               "sa:a": {"reads": 3, "failed": 2, "last_read_at": "2026-01-05T00:00:00Z"},
+               "sa:c": {"reads": 1, "failed": 0, "last_read_at": "2026-01-05T00:00:00Z"},
+               "sa:d": {"reads": 4, "failed": 0, "last_read_at": None},
+               "sa:x": {"reads": 7, "failed": 7, "last_read_at": "2026-02-01T00:00:00Z"},
+               "sa:y": {"reads": 1, "failed": 0, "last_read_at": None}}
+    assert evidence.per_path_from_summary(readers, {"sa:x", "sa:y"}) == {
+        "reads": 10, "failed_reads": 3, "excluded_reads": 8, "last_read": "2026-01-05T00:00:00Z", "last_reader": "sa:a",
+        "by_identity": {"sa:a": 3, "sa:b": 2, "sa:c": 1, "sa:d": 4}, "readers": ["sa:a", "sa:b", "sa:c", "sa:d"]}
+
+
+def test_the_summary_method_names_a_summary_without_counts(reads):
+    reads.faults([{"kind": "status", "status": 200, "path_regex": "^/v1/audit/secrets/"}])
+    start, end = window("1h", None)
+    with pytest.raises(ScaiVaultError) as info:
+        evidence.reads_per_path(reads.client(retries=0), PATHS, start, end, exclude=[], method="summary")
+    assert (info.value.code, info.value.path) == ("contract_mismatch", PATHS[0])
+    assert info.value.message == ("GET /v1/audit/secrets/%s answered without per-identity read counts, which the "
+                                  "collection assumed (docs/scaivault-contract.md); use the logs method" % PATHS[0])
+
+
+@pytest.mark.parametrize("status, used", [(404, "logs"), (200, "logs")])
+def test_auto_pages_a_tenant_without_usable_summaries(reads, monkeypatch, status, used):
+    monkeypatch.setattr(evidence, "PAGE_SIZE", 2)
+    reads.faults([{"kind": "status", "status": status, "path_regex": "^/v1/audit/secrets/"}])
+    start, end = window("1h", None)
+    per_path, how = evidence.reads_per_path(reads.client(retries=0), PATHS, start, end, exclude=[], method="auto")
+    assert how == used and {path: entry["reads"] for path, entry in per_path.items()} == {
+        PATHS[0]: 3, PATHS[1]: 1, PATHS[2]: 2}
+    assert len([r for r in reads.sent if r.url.path.startswith("/v1/audit/secrets/")]) == 1  # then never asked again
+
+
+def test_auto_raises_a_summary_failure_that_is_not_a_missing_route(reads, monkeypatch):
+    monkeypatch.setattr(evidence, "PAGE_SIZE", 2)
+    reads.faults([{"kind": "status", "status": 403, "code": "access_denied", "path_regex": "^/v1/audit/secrets/"}])
+    start, end = window("1h", None)
+    with pytest.raises(ScaiVaultError) as info:
+        evidence.reads_per_path(reads.client(retries=0), PATHS, start, end, exclude=[], method="auto")
+    assert info.value.status == 403
+
+
+def test_auto_with_one_path_or_none_shared_asks_per_folder(reads):
+    start, end = window("1h", None)
+    client = reads.client(retries=0)
+    per_path, how = evidence.reads_per_path(client, [PATHS[2]], start, end, exclude=[], method="auto")
+    assert (how, per_path[PATHS[2]]["reads"]) == ("summary", 2)
+    assert [r.url.path for r in reads.sent if r.url.path.startswith("/v1/audit/")] == ["/v1/audit/secrets/" + PATHS[2]]
