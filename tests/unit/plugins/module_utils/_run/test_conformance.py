@@ -65,13 +65,13 @@ def vault(request, tmp_path):
     served.close()
 
 
-def leftovers(vault):
+def leftovers(vault):  # pylint: disable=redefined-outer-name
     """What the preflight could have left on the server: scratch secrets (soft-deleted ones too), backends, policies."""
     secrets = [path for path in ("%s/%s" % (PREFIX, name) for name in ("a", "b", "c", "absent")) if vault.stored(path)]
     backends = vault.http.get("/v1/federation/backends").json()
-    policies = vault.http.get("/v1/rotation/policies").json()
-    return secrets, [item["name"] for item in backends.get("backends", backends.get("data", []))], [
-        item["name"] for item in policies.get("policies", policies.get("data", []))]
+    policies = vault.http.get("/v1/rotation/policies").json()["data"]
+    return secrets, [item["name"] for item in backends["backends" if "backends" in backends else "data"]], [
+        item["name"] for item in policies]
 
 
 def test_read_only_observes_without_writing(vault):
@@ -126,6 +126,9 @@ def test_what_cannot_be_removed_is_listed(inprocess_vault):
         PREFIX + "/absent (503 service_unavailable)", PREFIX + "/a (503 service_unavailable)",
         PREFIX + "/b (503 service_unavailable)", PREFIX + "/c (503 service_unavailable)"]
     assert checks.observations["list_soft_deleted"] == {"error": "503 service_unavailable"}
+    inprocess_vault.faults([])
+    assert leftovers(inprocess_vault) == ([PREFIX + "/a", PREFIX + "/b", PREFIX + "/c"], ["scaivault-preflight-abc123"],
+                                          ["scaivault-preflight-abc123"])
 
 
 def test_a_refused_sync_names_the_scope_and_a_policy_without_id_is_reported(inprocess_vault):
