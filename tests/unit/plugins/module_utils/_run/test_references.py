@@ -376,3 +376,63 @@ def test_the_walk_lists_each_skipped_file_and_counts_each_excluded_one(tmp_path,
         list(run.walk_files([str(root / "a/0-first.py")], run.Globs(None, None), 100)[0])
     assert str(info.value) == ("roots: %s is not a directory; give the top directory of a repository or deployment "
                                "tree" % (root / "a/0-first.py"))
+
+
+def test_a_scan_without_patching_reports_exactly_what_it_found(tmp_path):
+    write(tmp_path, "x/a.bin", b"\0" + NAME.encode())
+    lookup = "x: \"{{ lookup('amazon.aws.aws_secret', '%s') }}\"\n" % NAME
+    write(tmp_path, "x/b.yml", lookup)
+    write(tmp_path, "x/c.py", "A = '%s'\n" % NAME)
+    write(tmp_path, "x/d.txt", NAME)
+    scan = run.scan_trees(CATALOG, [str(tmp_path) + "/"], include=["**/*.yml", "**/*.py", "**/*.bin"])
+    assert scan.pop("seconds") >= 0
+    common = {"asm_name": NAME, "form": "name", "line": 1, "match": NAME, "region": "us-east-1", "root": str(tmp_path),
+              "scaivault_path": "environments/production/billing/stripe"}
+    assert scan == {
+        "bytes_scanned": len(lookup) + len("A = '%s'\n" % NAME), "diffs": [], "excluded": 1, "files_scanned": 2,
+        "files_with_references": 2, "patch_base": str(tmp_path), "skipped": [
+            {"file": str(tmp_path / "x/a.bin"), "reason": "binary", "size": len(NAME) + 1}],
+        "hits": [dict(common, column=41, details={"plugin": "amazon.aws.aws_secret"}, file=str(tmp_path / "x/b.yml"),
+                      file_type="yaml", kind="ansible_lookup", relative="x/b.yml"),
+                 dict(common, column=6, details={}, file=str(tmp_path / "x/c.py"), file_type="python", kind="plain",
+                      relative="x/c.py")]}
+
+
+def test_evidence_from_the_dev_server_in_the_window_without_the_callers_and_excluded_reads(inprocess_vault):
+    import datetime  # pylint: disable=import-outside-toplevel
+
+    utc = datetime.timezone.utc
+    dev = "user:dev@scaivault.local"
+    for path, count in (("apps/a", 2), ("apps/b", 1)):
+        inprocess_vault.put(path, {"k": "v"})
+        for _read in range(count):
+            inprocess_vault.http.get("/v1/secrets/" + path)
+    client = inprocess_vault.client(retries=0)
+    client.whoami = lambda: {"identity_id": "sa:migrator"}
+    secrets = [{"name": "prod/a", "region": None, "scaivault_path": "apps/a"},
+               {"name": "prod/b", "region": "eu-west-1", "scaivault_path": "apps/b"},
+               {"name": "prod/c", "region": "us-east-1", "scaivault_path": None}]
+    day = datetime.datetime(2026, 1, 10, tzinfo=utc)
+    listing = {"prod/a": {"LastAccessedDate": day}, "prod/b": {"LastAccessedDate": day}, "prod/c": {}}
+    now = datetime.datetime.now(utc)
+    found, meta = run.gather_evidence(client, secrets, listing, now - datetime.timedelta(hours=1), None,
+                                      region="us-east-1")
+    assert meta == {"identity": "sa:migrator", "excluded_identities": ["sa:migrator"], "audit_queries": 1}
+    last = found[("prod/a", None)].pop("new_path_last_read")
+    assert last.startswith(now.strftime("%Y-%m-%d"))
+    assert found == {
+        ("prod/a", None): {"new_path_reads": 2, "new_path_readers": [dev], "federated": [], "federated_reads": 0,
+                           "asm_last_accessed": "2026-01-10T00:00:00Z", "asm_accessed_in_window": False},
+        ("prod/b", "eu-west-1"): {"new_path_reads": 1, "new_path_readers": [dev], "new_path_last_read":
+                                  found[("prod/b", "eu-west-1")]["new_path_last_read"], "federated": [],
+                                  "federated_reads": 0, "asm_last_accessed": None, "asm_accessed_in_window": False},
+        ("prod/c", "us-east-1"): {"new_path_reads": 0, "new_path_readers": [], "new_path_last_read": None, "federated": [],
+                                  "federated_reads": 0, "asm_last_accessed": None, "asm_accessed_in_window": False}}
+    found, meta = run.gather_evidence(client, secrets, listing, None, None, exclude_identities=[dev], region="us-east-1")
+    assert meta["excluded_identities"] == ["sa:migrator", dev]
+    assert found[("prod/a", None)]["new_path_reads"] == 0 and found[("prod/a", None)]["asm_accessed_in_window"] is True
+    found, _meta = run.gather_evidence(client, secrets, listing, now - datetime.timedelta(hours=3),
+                                       now - datetime.timedelta(hours=2), region="us-east-1")
+    assert [entry["new_path_reads"] for entry in found.values()] == [0, 0, 0]
+    _found, meta = run.gather_evidence(client, secrets[2:], listing, None, None, region="us-east-1")
+    assert meta["audit_queries"] == 0
