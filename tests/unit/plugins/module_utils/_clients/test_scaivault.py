@@ -864,3 +864,49 @@ def test_tenant_id_refusals_are_explained(inprocess_vault):
     with pytest.raises(sv.ScaiVaultError) as err:
         inprocess_vault.client(token=plain).put_secret("tn/a", {"k": "w"})
     assert err.value.tenant_id is None and "partner-admin" not in err.value.describe()
+
+
+def token_client(answer, **options):
+    options = dict(dict(token=None, client_id="migrator", client_secret="s3cret", token_url="https://k.example/t"),
+                   **options)
+    script = Script(answer, (200, {"identity_id": "sa:migrator"}))
+    return make_client(script, **options), script
+
+
+def test_the_token_request_sends_exactly_the_client_credentials_and_scopes():
+    client, script = token_client((200, {"access_token": "tok"}), scopes=["secrets:read", "secrets:write"])
+    clock = FakeClock()
+    client.tokens._clock = clock
+    client.whoami()
+    request = script.requests[0]
+    assert (request.method, str(request.url), request.headers["accept"]) == ("POST", "https://k.example/t",
+                                                                            "application/json")
+    assert dict(httpx.QueryParams(request.content.decode())) == {
+        "grant_type": "client_credentials", "client_id": "migrator", "client_secret": "s3cret",
+        "scope": "secrets:read secrets:write"}
+    assert client.tokens._expires_at == clock.now + 3600  # no expires_in: an hour
+    client, script = token_client((200, {"access_token": "tok", "expires_in": 60}))
+    client.whoami()
+    assert "scope" not in dict(httpx.QueryParams(script.requests[0].content.decode()))
+
+
+@pytest.mark.parametrize("answer, status, message", [
+    ((401, {"error": "invalid_client", "error_description": "s3cret is wrong"}), 401,
+     "the token endpoint https://k.example/t refused client migrator (invalid_client)"),
+    ((403, ["not", "an", "object"]), 403, "the token endpoint https://k.example/t refused client migrator (token_invalid)"),
+    ((200, {"token": "tok"}), 200, "the token endpoint https://k.example/t answered without an access_token"),
+    ((200, ["tok"]), 200, "the token endpoint https://k.example/t answered without an access_token"),
+])
+def test_token_endpoint_refusals_in_their_words(answer, status, message):
+    client, _script = token_client(answer)
+    with pytest.raises(sv.ScaiVaultError) as info:
+        client.whoami()
+    assert (info.value.status, info.value.code, info.value.message) == (status, "token_invalid", message)
+
+
+def test_an_unreachable_token_endpoint_is_a_connection_error_naming_it():
+    client, _script = token_client(httpx.ConnectError("refused"))
+    with pytest.raises(sv.ScaiVaultConnectionError) as info:
+        client.whoami()
+    assert (info.value.code, info.value.message) == (
+        "connection_error", "cannot reach the token endpoint https://k.example/t: ConnectError")
