@@ -910,3 +910,26 @@ def test_an_unreachable_token_endpoint_is_a_connection_error_naming_it():
         client.whoami()
     assert (info.value.code, info.value.message) == (
         "connection_error", "cannot reach the token endpoint https://k.example/t: ConnectError")
+
+
+@pytest.mark.parametrize("exc, call, code, message, error_type", [
+    (httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] x"), lambda c: c.get_secret("env/a"), "tls_error",
+     "TLS certificate of https://vault.example could not be verified", sv.ScaiVaultConnectionError),
+    (httpx.ConnectError("ssl: Certificate Verify Failed (self-signed)"), lambda c: c.get_secret("env/a"), "tls_error",
+     "TLS certificate of https://vault.example could not be verified", sv.ScaiVaultConnectionError),
+    (httpx.ConnectTimeout("slow"), lambda c: c.get_secret("env/a"), "connection_error",
+     "cannot connect to ScaiVault at https://vault.example (ConnectTimeout)", sv.ScaiVaultConnectionError),
+    (httpx.ReadError("reset"), lambda c: c.get_secret("env/a"), "connection_error",
+     "GET env/a: connection failed (ReadError)", sv.ScaiVaultConnectionError),
+    (httpx.ReadError("reset"), lambda c: c.whoami(), "connection_error",
+     "GET /auth/whoami: connection failed (ReadError)", sv.ScaiVaultConnectionError),
+    (httpx.RemoteProtocolError("gone"), lambda c: c.put_secret("env/a", {"k": "v"}), "unknown_outcome",
+     "PUT env/a: the connection failed after the request was sent (RemoteProtocolError); its outcome is unknown "
+     "(re-read before writing again)", sv.ScaiVaultUnknownOutcome),
+])
+def test_transport_failures_in_their_words(exc, call, code, message, error_type):
+    with pytest.raises(error_type) as info:
+        call(make_client(Script(exc), retries=0))
+    assert (info.value.code, info.value.message) == (code, message)
+    assert info.value.path == (None if "whoami" in message else "env/a")
+    assert info.value.method in ("GET", "PUT")
