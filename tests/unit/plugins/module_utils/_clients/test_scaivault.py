@@ -933,3 +933,42 @@ def test_transport_failures_in_their_words(exc, call, code, message, error_type)
     assert (info.value.code, info.value.message) == (code, message)
     assert info.value.path == (None if "whoami" in message else "env/a")
     assert info.value.method in ("GET", "PUT")
+
+
+@pytest.mark.parametrize("method, api_path, scope", [
+    ("GET", "/federation/backends", "federation:read"), ("POST", "/federation/backends", "federation:write"),
+    ("DELETE", "/federation/backends/fb_1", "federation:write"), ("POST", "/auth/introspect", "admin"),
+    ("GET", "/auth/whoami", None), ("PUT", "/secrets/a", "secrets:write"),
+    ("GET", "/secrets/a", "secrets:read"), ("GET", "/secrets", "secrets:list"), ("GET", "/nowhere", None),
+    ("POST", "/introspect", None),
+])
+def test_the_scope_a_request_needs(method, api_path, scope):
+    assert sv.required_scope_for(method, api_path) == scope
+
+
+@pytest.mark.parametrize("answer, scopes", [
+    ({"active": True, "scopes": "secrets:read admin"}, ["secrets:read", "admin"]),
+    ({"active": True, "scope": "secrets:read secrets:write"}, ["secrets:read", "secrets:write"]),
+    ({"active": True, "scopes": ["a"], "scope": "b c"}, ["a"]),
+    (["not", "an", "object"], None),
+])
+def test_introspection_reads_scopes_in_either_spelling(answer, scopes):
+    script = Script((200, answer))
+    assert make_client(script, retries=0).introspect().get("scopes") == scopes
+    assert json.loads(script.requests[0].content) == {"token": "skt_test"}
+
+
+@pytest.mark.parametrize("status, result", [(401, None), (403, None), (404, None), (405, None), (500, "raised")])
+def test_introspection_that_is_not_allowed_or_absent_is_none(status, result):
+    script = Script((status, error_body("nope")))
+    client = make_client(script, retries=0)
+    if result is None:
+        assert client.introspect() is None
+    else:
+        with pytest.raises(sv.ScaiVaultError):
+            client.introspect()
+
+
+def test_introspection_is_resent_after_a_502():
+    script = Script((502, error_body("bad_gateway")), (200, {"active": True, "scopes": ["admin"]}))
+    assert make_client(script, retries=1).introspect()["scopes"] == ["admin"] and len(script.requests) == 2
