@@ -43,6 +43,9 @@ NOT_RESENT = [
     ("POST", "^/v1/subscriptions$", lambda c, ids: subscriptions.create_subscription(c, dict(POLLING, name="t"))),
     ("POST", "^/v1/audit/export$", lambda c, ids: audit_evidence.start_export(c, "jsonl", {"type": "s3", "bucket": "b"},
                                                                               {})),
+    ("POST", "^/v1/federation/backends$", lambda c, ids: c.create_backend({
+        "name": "b", "type": "aws-secrets-manager", "config": {"region": "us-east-1"}, "path_mapping": {"x/**": "y/**"},
+        "mode": "proxy"})),
 ]
 
 
@@ -63,3 +66,10 @@ def test_a_create_is_not_resent_after_a_502(inprocess_vault, method, route, call
     with pytest.raises(ScaiVaultUnknownOutcome):
         call(inprocess_vault.client(retries=3), ids)
     assert [request.method for request in inprocess_vault.sent] == [method]
+
+
+def test_the_validation_probe_is_resent_after_a_502(inprocess_vault):
+    inprocess_vault.faults([{"kind": "status", "status": 502, "method": "POST", "path_regex": "^/v1/secrets/batch$",
+                             "count": 1}])
+    assert inprocess_vault.client(retries=1).validation_answer() == (422, "validation_error")
+    assert [request.url.path for request in inprocess_vault.sent] == ["/v1/secrets/batch"] * 2

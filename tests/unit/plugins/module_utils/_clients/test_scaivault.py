@@ -972,3 +972,12 @@ def test_introspection_that_is_not_allowed_or_absent_is_none(status, result):
 def test_introspection_is_resent_after_a_502():
     script = Script((502, error_body("bad_gateway")), (200, {"active": True, "scopes": ["admin"]}))
     assert make_client(script, retries=1).introspect()["scopes"] == ["admin"] and len(script.requests) == 2
+
+
+def test_a_backend_listed_without_an_id_is_a_contract_error():
+    script = Script((200, {"backends": [{"id": "fb_1", "name": "a"}, {"name": "b"}]}))
+    with pytest.raises(sv.ScaiVaultContractError) as info:
+        make_client(script, retries=0).list_backends()
+    assert (info.value.code, info.value.method) == ("contract_mismatch", "GET")
+    assert info.value.message == ("GET /v1/federation/backends listed an item without an id; the collection assumed "
+                                  "backend objects {id, name, type, config, path_mapping, mode, ...}")
