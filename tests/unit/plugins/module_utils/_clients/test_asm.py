@@ -350,7 +350,7 @@ def test_non_client_aws_errors_in_their_words():
     assert error.code == "NoCredentials" and error.message.startswith("no AWS credentials found: set access_key")
     assert asm.aws_error(NoRegionError(), "ListSecrets").message == asm.NO_REGION
     error = asm.aws_error(EndpointConnectionError(endpoint_url="https://sm.example"), "ListSecrets", "prod/a")
-    assert error.code == "EndpointConnectionError"
+    assert (error.code, error.operation, error.secret_id) == ("EndpointConnectionError", "ListSecrets", "prod/a")
     assert error.message == 'EndpointConnectionError on ListSecrets for prod/a: Could not connect to the endpoint URL: "https://sm.example"'
 
 
