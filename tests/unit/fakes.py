@@ -219,14 +219,19 @@ class InProcessVault:
         """How many requests reached ``METHOD /v1/...path`` (the dev server's own counters)."""
         return self.counters()["by_path"].get("%s /v1/secrets/%s" % (method, path), 0)
 
-    def close(self):
+    @staticmethod
+    def wait_for_workers(_seconds=None):
+        """Let the dev server's background work finish (audit exports, federation syncs); usable as a ``sleep``."""
         import threading  # pylint: disable=import-outside-toplevel
 
+        for thread in threading.enumerate():
+            if thread.name.startswith("federation-sync-") or thread.name.endswith("(_run)"):
+                thread.join(5)
+
+    def close(self):
         for hook in self.app.reset_hooks:
             if getattr(hook, "__name__", "") == "stop_all":  # the federation workers, before their database goes
                 hook()
-        for thread in threading.enumerate():  # a worker stopped with its backend may still finish its last sync
-            if thread.name.startswith("federation-sync-"):
-                thread.join(5)
+        self.wait_for_workers()  # a worker stopped with its backend may still finish its last sync
         self.http.close()
         self.app.db.close()

@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import stat
-import threading
 
 import pytest
 
@@ -22,6 +21,7 @@ from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors 
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.audit import iso_z, window
 from ansible_collections.scailabs.scaivault.plugins.module_utils._run import evidence
 
+from unit.fakes import InProcessVault
 from unit.plugins.module_utils._clients.test_scaivault import Script, make_client
 
 PATHS = ["external/aws/a/one", "external/aws/a/two", "external/aws/b/three"]
@@ -70,18 +70,11 @@ def test_common_prefix_is_a_folder():
     assert evidence.common_prefix(["a/b/c"]) == "a/b/"
 
 
-def finish_exports(_seconds):
-    """wait_export's sleep: let the dev server's export threads finish instead of sleeping."""
-    for thread in threading.enumerate():
-        if thread.name.endswith("(_run)"):
-            thread.join(5)
-
-
 @pytest.fixture(name="no_waiting")
 def fixture_no_waiting(monkeypatch):
     real = audit_evidence.wait_export
     monkeypatch.setattr(audit_evidence, "wait_export",
-                        lambda client, export_id, timeout: real(client, export_id, timeout, sleep=finish_exports))
+                        lambda client, export_id, timeout: real(client, export_id, timeout, sleep=InProcessVault.wait_for_workers))
 
 
 def test_an_export_of_the_reads_under_the_common_folder(reads, no_waiting):
