@@ -112,6 +112,9 @@ class FakeClock:
 
 
 # -- ScaiVault: the dev server itself, in process ---------------------------------------------------
+NO_ASM = "http://127.0.0.1:9"  # the discard port: a federation sync in a unit test fails at once, without the network
+
+
 class InProcessVault:
     """The dev server's own App (tests/devserver: storage, handlers, faults, counters), without a socket.
 
@@ -120,7 +123,8 @@ class InProcessVault:
     collection's real ``ScaiVaultClient`` talks to it through an ``httpx.MockTransport`` that hands each
     request to ``App.dispatch``: a ``drop_before``/``drop_after`` fault surfaces as the client would see a
     closed connection (``httpx.RemoteProtocolError``). Faults: ``vault.faults([...])`` (same specs as
-    ``POST /_dev/faults``); out-of-band reads: ``vault.http`` (admin token, ``/_dev/*`` included).
+    ``POST /_dev/faults``); out-of-band reads: ``vault.http`` (admin token, ``/_dev/*`` included); every request
+    that reached it, in order: ``vault.sent`` (``httpx.Request``: method, url with its query, content).
 
         vault = InProcessVault(tmp_path)
         client = vault.client(retries=0)          # ScaiVaultClient; options as ConnectionSettings
@@ -139,7 +143,8 @@ class InProcessVault:
         from devserver.main import build_app  # pylint: disable=import-outside-toplevel,import-error
         from devserver.secrets_api import DEFAULT_MAX_SECRET_BYTES  # pylint: disable=import-outside-toplevel,import-error
 
-        args = argparse.Namespace(tokens_file=None, data_dir=str(data_dir), dev_controls=True, asm_endpoint_url=None,
+        # Federation workers reach ASM at the server's endpoint: a closed loopback port here, never AWS itself.
+        args = argparse.Namespace(tokens_file=None, data_dir=str(data_dir), dev_controls=True, asm_endpoint_url=NO_ASM,
                                   max_secret_bytes=DEFAULT_MAX_SECRET_BYTES, rate_limits=None,
                                   contract=Contract(contract or "default"))
         saved = {key: os.environ.pop(key, None) for key in ("SCAIVAULT_DEV_TOKEN", "SCAIVAULT_DEV_ROTATION_TICK")}
@@ -152,6 +157,7 @@ class InProcessVault:
                 os.environ.pop(key, None)
                 if value is not None:
                     os.environ[key] = value
+        self.sent = []
         self.transport = httpx.MockTransport(self._handle)
         self.http = httpx.Client(base_url=self.URL, transport=self.transport,
                                  headers={"Authorization": "Bearer %s" % self.TOKEN})
@@ -163,6 +169,7 @@ class InProcessVault:
         import httpx  # pylint: disable=import-outside-toplevel
         from devserver.http_types import DROPPED, Request  # pylint: disable=import-outside-toplevel,import-error
 
+        self.sent.append(request)
         ours = Request(method=request.method, raw_path=request.url.path,
                        query=urllib.parse.parse_qs(request.url.query.decode("ascii"), keep_blank_values=True),
                        headers=request.headers, body=request.read(), client_ip="127.0.0.1",
@@ -212,6 +219,19 @@ class InProcessVault:
         """How many requests reached ``METHOD /v1/...path`` (the dev server's own counters)."""
         return self.counters()["by_path"].get("%s /v1/secrets/%s" % (method, path), 0)
 
+    @staticmethod
+    def wait_for_workers(_seconds=None):
+        """Let the dev server's background work finish (audit exports, federation syncs); usable as a ``sleep``."""
+        import threading  # pylint: disable=import-outside-toplevel
+
+        for thread in threading.enumerate():
+            if thread.name.startswith("federation-sync-") or thread.name.endswith("(_run)"):
+                thread.join(5)
+
     def close(self):
+        for hook in self.app.reset_hooks:
+            if getattr(hook, "__name__", "") == "stop_all":  # the federation workers, before their database goes
+                hook()
+        self.wait_for_workers()  # a worker stopped with its backend may still finish its last sync
         self.http.close()
         self.app.db.close()

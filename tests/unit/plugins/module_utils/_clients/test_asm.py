@@ -350,5 +350,202 @@ def test_non_client_aws_errors_in_their_words():
     assert error.code == "NoCredentials" and error.message.startswith("no AWS credentials found: set access_key")
     assert asm.aws_error(NoRegionError(), "ListSecrets").message == asm.NO_REGION
     error = asm.aws_error(EndpointConnectionError(endpoint_url="https://sm.example"), "ListSecrets", "prod/a")
-    assert error.code == "EndpointConnectionError"
+    assert (error.code, error.operation, error.secret_id) == ("EndpointConnectionError", "ListSecrets", "prod/a")
     assert error.message == 'EndpointConnectionError on ListSecrets for prod/a: Could not connect to the endpoint URL: "https://sm.example"'
+
+
+@pytest.mark.parametrize("call, operation, params", [
+    (lambda c: c.tag(ARN_A, {"b": "2", "a": "1"}), "tag_resource",
+     {"SecretId": ARN_A, "Tags": [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]}),
+    (lambda c: c.untag(ARN_A, {"b", "a"}), "untag_resource", {"SecretId": ARN_A, "TagKeys": ["a", "b"]}),
+    (lambda c: c.create_empty("prod/a", "moved to ScaiVault", {"z": "1", "m": "2"}), "create_secret",
+     {"Name": "prod/a", "Description": "moved to ScaiVault", "Tags": [{"Key": "m", "Value": "2"}, {"Key": "z", "Value": "1"}]}),
+])
+def test_tag_untag_and_create_send_exactly_these_parameters(stubbed, call, operation, params):
+    client, stubber = stubbed
+    stubber.add_response(operation, {}, params)
+    call(client)
+    assert client.calls_snapshot()["total"] == 1
+
+
+@pytest.mark.parametrize("call, operation, api_name", [
+    (lambda c: c.describe("prod/a"), "describe_secret", "DescribeSecret"),
+    (lambda c: c.rotate("prod/a"), "rotate_secret", "RotateSecret"),
+    (lambda c: c.cancel_rotation("prod/a"), "cancel_rotate_secret", "CancelRotateSecret"),
+    (lambda c: c.delete("prod/a"), "delete_secret", "DeleteSecret"),
+    (lambda c: c.restore("prod/a"), "restore_secret", "RestoreSecret"),
+    (lambda c: c.tag("prod/a", {"k": "v"}), "tag_resource", "TagResource"),
+    (lambda c: c.untag("prod/a", ["k"]), "untag_resource", "UntagResource"),
+    (lambda c: c.create_empty("prod/a", "d", {}), "create_secret", "CreateSecret"),
+    (lambda c: c.get_value("prod/a"), "get_secret_value", "GetSecretValue"),
+])
+def test_each_call_names_its_secret_and_operation_when_it_fails(stubbed, call, operation, api_name):
+    client, stubber = stubbed
+    stubber.add_client_error(operation, "ResourceNotFoundException", "Secrets Manager can't find it.")
+    with pytest.raises(asm.AsmError) as info:
+        call(client)
+    assert (info.value.secret_id, info.value.operation, info.value.code) == ("prod/a", api_name, "ResourceNotFoundException")
+    assert info.value.message == "ResourceNotFoundException on %s for prod/a: Secrets Manager can't find it.." % api_name
+
+
+def test_retries_botocore_reports_add_up(stubbed):
+    client, stubber = stubbed
+    for retries in (2, 0, 3):
+        stubber.add_response("describe_secret", {"Name": "a", "ResponseMetadata": {"RetryAttempts": retries}},
+                             {"SecretId": "a"})
+    for _index in range(3):
+        client.describe("a")
+    assert client.calls_snapshot() == {"DescribeSecret": 3, "total": 3, "retries": 5}
+
+
+def test_a_list_page_without_secrets_is_an_empty_page(stubbed):
+    client, stubber = stubbed
+    stubber.add_response("list_secrets", {"NextToken": "t1"}, {"MaxResults": 100})
+    stubber.add_response("list_secrets", {"SecretList": [entry("a")]}, {"MaxResults": 100, "NextToken": "t1"})
+    assert [item["Name"] for item in client.list_secrets()] == ["a"]
+
+
+def test_a_batch_of_exactly_20_is_one_call_and_values_are_found_by_arn_or_name(stubbed):
+    client, stubber = stubbed
+    names = ["s%02d" % i for i in range(20)]
+    ids = [entry(name)["ARN"] if index % 2 else name for index, name in enumerate(names)]
+    stubber.add_response("batch_get_secret_value", {"SecretValues": [value(name, name.upper()) for name in names]},
+                         {"SecretIdList": ids})
+    values, errors = client.batch_get_values(ids)
+    assert errors == {}
+    assert [(secret_id, values[secret_id]["SecretString"]) for secret_id in ids] == [
+        (secret_id, name.upper()) for secret_id, name in zip(ids, names)]
+
+
+def test_a_batch_error_without_a_code_and_an_id_in_neither_list(stubbed):
+    client, stubber = stubbed
+    stubber.add_response("batch_get_secret_value", {"Errors": [{"SecretId": "a", "Message": "  not\n  here "}]},
+                         {"SecretIdList": ["a", "b"]})
+    stubber.add_response("get_secret_value", value("b", "2"), {"SecretId": "b"})
+    values, errors = client.batch_get_values(["a", "b"])
+    assert list(values) == ["b"] and values["b"]["SecretString"] == "2"
+    error = errors["a"]
+    assert (error.code, error.operation, error.secret_id, error.message) == (
+        "Error", "BatchGetSecretValue", "a", "Error on BatchGetSecretValue for a: not here")
+
+
+def test_a_batch_error_of_an_id_in_neither_list_is_that_ids_error(stubbed):
+    client, stubber = stubbed
+    stubber.add_response("batch_get_secret_value", {}, {"SecretIdList": ["a"]})
+    stubber.add_client_error("get_secret_value", "AccessDeniedException", "no", 400, expected_params={"SecretId": "a"})
+    values, errors = client.batch_get_values(["a"])
+    assert values == {} and errors["a"].access_denied and errors["a"].secret_id == "a"
+
+
+@pytest.mark.parametrize("message, cleaned", [
+    ("<ErrorResponse><Error><Message>line one\n  line two</Message></Error></ErrorResponse>", "line one line two"),
+    ("  <!DOCTYPE HTML PUBLIC>\n<HTML><body>bad gateway</body></HTML>", "the endpoint answered with an HTML page, not an "
+     "AWS error (check region, endpoint_url and any proxy in between)"),
+    ("<HTML><body>bad gateway</body></HTML>", "the endpoint answered with an HTML page, not an AWS error (check region, "
+     "endpoint_url and any proxy in between)"),
+    ("\tno  \n such\tsecret ", "no such secret"),
+    (None, ""),
+])
+def test_aws_messages_are_cleaned(message, cleaned):
+    assert asm._clean_message(message) == cleaned  # pylint: disable=protected-access
+
+
+def test_errors_without_a_secret_or_a_region_keep_their_operation():
+    from botocore.exceptions import EndpointConnectionError, NoCredentialsError, NoRegionError  # pylint: disable=import-outside-toplevel
+
+    error = asm.aws_error(NoCredentialsError(), "ListSecrets", "prod/a")
+    assert (error.code, error.operation, error.secret_id) == ("NoCredentials", "ListSecrets", "prod/a")
+    assert error.message.endswith("(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, an instance role)")
+    error = asm.aws_error(NoRegionError(), "ListSecrets", "prod/a")
+    assert (error.code, error.operation) == ("NoRegion", "ListSecrets")
+    error = asm.aws_error(EndpointConnectionError(endpoint_url="https://sm.example"), "ListSecrets")
+    assert (error.operation, error.secret_id) == ("ListSecrets", None)
+    assert error.message == 'EndpointConnectionError on ListSecrets: Could not connect to the endpoint URL: "https://sm.example"'
+
+
+def test_a_client_error_without_an_operation_name_is_the_callers_operation():
+    from botocore.exceptions import ClientError  # pylint: disable=import-outside-toplevel
+
+    exc = ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "GetSecretValue")
+    del exc.operation_name
+    error = asm.aws_error(exc, "DescribeSecret", "prod/a")
+    assert error.message == "ThrottlingException on DescribeSecret for prod/a: slow down."
+
+
+def test_chain_region_reads_the_profile_and_the_environ_given(aws_home):
+    aws_home("[profile eu]\nregion = eu-central-1\n", "[eu]\naws_access_key_id = a\naws_secret_access_key = b\n")
+    assert asm.chain_region({"profile": "eu"}) == "eu-central-1"
+    assert asm.chain_region({"profile": "eu"}, environ={"AWS_REGION": "eu-west-3"}) == "eu-west-3"
+    assert asm.chain_region({}, environ={"AWS_REGION": "eu-west-3"}) == "eu-west-3"
+    assert asm.chain_region({}, environ={}) is None
+
+
+def test_every_connection_option_reaches_the_boto3_client(aws_home, tmp_path):
+    client = asm.AsmClient("eu-west-1", access_key="AK", secret_key="SK", session_token="TK",
+                           endpoint_url="http://127.0.0.1:9", max_attempts=4, retry_mode="adaptive", validate_certs=False,
+                           aws_config={"read_timeout": 7})
+    credentials = client._client._request_signer._credentials
+    meta = client._client.meta
+    assert (client.region, meta.region_name, meta.endpoint_url) == ("eu-west-1", "eu-west-1", "http://127.0.0.1:9")
+    assert (credentials.access_key, credentials.secret_key, credentials.token) == ("AK", "SK", "TK")
+    assert meta.config.retries == {"total_max_attempts": 4, "mode": "adaptive"}
+    assert (meta.config.read_timeout, meta.config.max_pool_connections) == (7, 20)
+    assert verify_of(client) is False
+    aws_home("[profile eu]\nregion = eu-central-1\nmax_attempts = 6\n", "[eu]\naws_access_key_id = PK\naws_secret_access_key = PS\n")
+    client = asm.AsmClient("eu-central-1", profile="eu", ca_bundle="/opt/ca.pem")
+    assert client._client._request_signer._credentials.access_key == "PK" and verify_of(client) == "/opt/ca.pem"
+    assert client._client.meta.config.retries == {"total_max_attempts": 6, "mode": "standard"}
+    assert client.calls_snapshot() == {"total": 0, "retries": 0}
+
+
+def test_connect_passes_the_session_keys_and_reads_the_environ_given(aws_home):
+    client = asm.connect({"access_key": "AK", "secret_key": "SK", "session_token": "TK"},
+                         environ={"AWS_REGION": "eu-west-3", "AWS_MAX_ATTEMPTS": "7", "AWS_RETRY_MODE": "legacy"})
+    credentials = client._client._request_signer._credentials
+    assert (credentials.access_key, credentials.secret_key, credentials.token) == ("AK", "SK", "TK")
+    assert client.region == "eu-west-3"
+    assert client._client.meta.config.retries == {"total_max_attempts": 7, "mode": "legacy"}
+    assert client._client.meta.config.max_pool_connections == 20
+
+
+def test_an_aws_profile_from_the_environment_that_does_not_exist_is_named(aws_home, monkeypatch):
+    monkeypatch.setenv("AWS_PROFILE", "nope")
+    with pytest.raises(asm.AsmError) as info:
+        asm.connect({"region": "us-east-1"})
+    assert info.value.code == "ProfileNotFound"
+    assert info.value.message == ("AWS profile 'nope' is not in the AWS config files (~/.aws/config, ~/.aws/credentials, "
+                                  "or AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE)")
+
+
+def test_a_client_botocore_cannot_build_is_an_asm_error(aws_home):
+    with pytest.raises(asm.AsmError) as info:
+        asm.connect({"region": "us-east-1", "endpoint_url": "not a url"})
+    assert (info.value.code, info.value.message) == (
+        "ValueError", "cannot create the AWS Secrets Manager client: Invalid endpoint: not a url")
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"retry_mode": "adaptive", "aws_config": {"retries": {"mode": "standard"}}},
+     "aws_retry_mode and aws_config.retries disagree (adaptive, standard): set the retries in one place"),
+    ({"max_attempts": 3, "aws_config": {"retries": {"max_attempts": 4}}},
+     "aws_max_attempts and aws_config.retries disagree (3, 5): set the retries in one place"),
+    ({"environ": {"AWS_MAX_ATTEMPTS": "many"}}, "AWS max attempts must be a number, got 'many'"),
+    ({"aws_config": {"bogus": 1}}, "aws_config: Got unexpected keyword argument 'bogus' (keys are the arguments of "
+                                   "botocore.config.Config)"),
+])
+def test_retry_and_config_problems_in_their_words(kwargs, message):
+    kwargs.setdefault("environ", {})
+    with pytest.raises(asm.PlanError) as info:
+        asm.client_config(**kwargs)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize("kwargs, retries", [
+    ({"retry_mode": "adaptive", "aws_config": {"retries": {"mode": "adaptive"}}}, (10, "adaptive")),
+    ({"environ": {"AWS_RETRY_MODE": "legacy"}, "profile": {"retry_mode": "adaptive", "max_attempts": "2"}}, (2, "legacy")),
+    ({"profile": {"retry_mode": "adaptive"}}, (10, "adaptive")),
+    ({"aws_config": {"retries": {"total_max_attempts": 0}}}, (10, "standard")),
+])
+def test_retry_settings_in_order_of_precedence(kwargs, retries):
+    kwargs.setdefault("environ", {})
+    assert asm.retry_settings(**kwargs) == retries

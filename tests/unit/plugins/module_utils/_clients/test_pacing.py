@@ -11,7 +11,10 @@ __metaclass__ = type
 import threading
 import time
 
-from ansible_collections.scailabs.scaivault.plugins.module_utils._clients.pacing import WritePacer
+import pytest
+
+from ansible_collections.scailabs.scaivault.plugins.module_utils._clients.pacing import (
+    ReadPacing, WritePacer, _window_seconds, read_costs)
 
 from unit.fakes import FakeClock
 
@@ -41,6 +44,23 @@ class FakeServer:
                 self.tokens -= 1.0
                 self.accepted += 1
             self.state = (int(self.capacity), int(self.tokens), 0, time.time() + self.accepted * 1e-6 + self.rejected * 1e-6)
+
+
+def simulate_waits(pacer, clock, on_wait=None):
+    """Single-threaded simulation: a wait advances the fake clock by its timeout instead of sleeping; the timeouts
+    are returned (``on_wait(timeout)`` runs at each, e.g. to let the probe's answer arrive meanwhile)."""
+    waits = []
+    original_wait = pacer._cond.wait  # pylint: disable=protected-access
+
+    def fake_wait(timeout=None):
+        waits.append(timeout)
+        clock.now += timeout or 0.0
+        if on_wait is not None:
+            on_wait(timeout)
+        return original_wait(0)
+
+    pacer._cond.wait = fake_wait  # pylint: disable=protected-access
+    return waits
 
 
 def test_probe_goes_alone_then_everyone_follows_the_headers():
@@ -73,14 +93,7 @@ def test_steady_state_runs_at_the_limit_without_rejections():
     server = FakeServer(600, clock, tokens=0)
     pacer = WritePacer(lambda: server.state, clock=clock)
 
-    # Single-threaded simulation: waiting advances the fake clock instead of sleeping.
-    original_wait = pacer._cond.wait  # pylint: disable=protected-access
-
-    def fake_wait(timeout=None):
-        clock.now += timeout or 0.0
-        return original_wait(0)
-
-    pacer._cond.wait = fake_wait  # pylint: disable=protected-access
+    simulate_waits(pacer, clock)
     start = clock.now
     server.state = (600, 0, 0, time.time())  # headers seen before: drained bucket
     for _index in range(300):
@@ -145,8 +158,6 @@ def test_generous_limits_never_wait():
 def test_a_batch_read_costs_one_batch_unit_and_one_read_unit_per_path():
     """https://www.scailabs.ai/en/docs/scaivault/api-guides/batch-operations: 1 batch-read unit + N read units; the
     read bucket, never seen behind batch reads, is assumed from the documented ratio (1000 : 100), full at first."""
-    from ansible_collections.scailabs.scaivault.plugins.module_utils._clients.pacing import ReadPacing, read_costs
-
     assert read_costs("batch_read", 100) == {"batch_read": 1, "read": 100} and read_costs("list") == {"list": 1}
     seen = {}
 
@@ -166,3 +177,154 @@ def test_a_batch_read_costs_one_batch_unit_and_one_read_unit_per_path():
     snapshot = pacing.snapshot()
     assert snapshot["read"]["limit"] == 1000 and 690 <= snapshot["read"]["tokens"] <= 710
     assert snapshot["batch_read"]["limit"] == 100 and snapshot["batch_read"]["tokens"] >= 95
+
+
+@pytest.mark.parametrize("text, seconds", [("6", 6.0), ("0.5", 0.5), ("", 60.0), ("soon", 60.0), ("0", 60.0),
+                                           ("-3", 60.0), (None, 60.0)])
+def test_the_window_comes_from_the_environment_when_it_is_a_positive_number(monkeypatch, text, seconds):
+    environ = {} if text is None else {"SCAIVAULT_RATE_LIMIT_WINDOW": text}
+    assert _window_seconds(environ) == seconds
+    monkeypatch.setenv("SCAIVAULT_RATE_LIMIT_WINDOW", "12")
+    assert _window_seconds() == 12.0
+    assert _window_seconds(environ) == seconds
+
+
+def synced(limit, remaining, reset=None, seen_at=100.0, clock=None):
+    """A pacer that has seen one answer (limit, remaining, reset, seen_at), and its fake clock."""
+    clock = clock or FakeClock()
+    pacer = WritePacer(lambda: (limit, remaining, reset, seen_at), clock=clock)
+    with pacer._cond:  # pylint: disable=protected-access
+        pacer._sync_locked()  # pylint: disable=protected-access
+    return pacer, clock
+
+
+@pytest.mark.parametrize("remaining, reset, window", [
+    (300, 115.0, 30.0),     # 300 tokens short, full in 15 s: 20 tokens a second, the whole bucket in 30 s
+    (0, 400.0, 60.0),       # slower than the documented window: never slower than it
+    (0, 100.06, 0.1),       # a tiny estimate stops at MIN_WINDOW_SECONDS
+    (0, 100.04, 60.0),      # full again in under MIN_RESET_SECONDS: tells too little
+    (600, 130.0, 60.0),     # a full bucket tells nothing
+    (300, None, 60.0),      # no Reset
+    (300, "soon", 60.0),
+])
+def test_the_refill_window_is_learnt_from_reset(remaining, reset, window):
+    pacer, _clock = synced(600, remaining, reset)
+    assert pacer.window() == pytest.approx(window)
+    assert pacer.snapshot()["window_seconds"] == round(window, 3)
+
+
+def test_a_reset_exactly_min_reset_seconds_away_is_learnt():
+    pacer, _clock = synced(600, 0, 0.05, seen_at=0.0)
+    assert pacer.window() == 0.1
+
+
+def test_a_learnt_window_sets_the_refill_rate():
+    pacer, clock = synced(600, 300, 115.0)  # 20 tokens a second
+    clock.now += 1.5
+    with pacer._cond:  # pylint: disable=protected-access
+        pacer._refill_locked()  # pylint: disable=protected-access
+    assert pacer.snapshot()["tokens"] == 330.0
+
+
+@pytest.mark.parametrize("limit, waited", [
+    (120, 0.5),   # one token at 2 a second
+    (30, 2.0),    # one token at half a token a second (slower than 1/s)
+])
+def test_a_drained_bucket_waits_exactly_for_the_next_token(limit, waited):
+    pacer, clock = synced(limit, 0)
+    waits = simulate_waits(pacer, clock)
+    assert pacer.snapshot()["tokens"] == 0.0
+    pacer.acquire()
+    assert waits == [waited]
+    snapshot = pacer.snapshot()
+    assert (snapshot["waited_seconds"], snapshot["in_flight"], snapshot["tokens"]) == (waited, 1, 0.0)
+
+
+def test_the_wait_counts_only_the_tokens_still_missing():
+    pacer, clock = synced(120, 0)
+    clock.now += 0.25  # half a token refilled
+    waits = simulate_waits(pacer, clock)
+    pacer.acquire()
+    assert waits == [0.25] and pacer.snapshot()["waited_seconds"] == 0.25
+
+
+def test_waits_add_up_and_a_long_wait_is_rechecked_every_five_seconds():
+    pacer, clock = synced(6, 0)  # a token every 10 s
+    waits = simulate_waits(pacer, clock)
+    pacer.acquire()
+    pacer.acquire()
+    assert waits == [5.0, 5.0, 5.0, 5.0] and pacer.snapshot()["waited_seconds"] == 20.0
+
+
+def test_exactly_enough_tokens_go_without_waiting():
+    pacer, clock = synced(600, 3)
+    waits = simulate_waits(pacer, clock)
+    pacer.acquire(3)
+    assert waits == [] and pacer.snapshot()["tokens"] == 0.0
+
+
+def test_tokens_in_flight_are_counted_per_unit():
+    pacer, _clock = synced(600, 600)
+    pacer.acquire(3)
+    pacer.acquire(2)
+    assert pacer.snapshot()["in_flight"] == 5
+    pacer.release(4)
+    assert pacer.snapshot()["in_flight"] == 1
+    pacer.release(4)
+    assert pacer.snapshot()["in_flight"] == 0
+
+
+def test_a_cost_above_the_capacity_waits_for_a_full_bucket():
+    pacer, clock = synced(60, 0)  # one a second, 60 at most
+    waits = simulate_waits(pacer, clock)
+    pacer.acquire(100)
+    assert sum(waits) == 60.0 and pacer.snapshot()["tokens"] == -40.0
+
+
+def test_while_the_probe_is_out_the_others_wait_for_its_answer():
+    clock = FakeClock()
+    state = []
+    pacer = WritePacer(lambda: state[0] if state else None, clock=clock)
+    pacer.acquire()  # the probe
+    waits = simulate_waits(pacer, clock, on_wait=lambda _timeout: state.append((600, 10, None, 1.0)))
+    pacer.acquire()
+    assert waits == [5.0]
+    snapshot = pacer.snapshot()
+    assert (snapshot["synced"], snapshot["tokens"], snapshot["in_flight"]) == (True, 8.0, 2)
+
+
+@pytest.mark.parametrize("limit, unlimited, capacity", [(0, True, 0.0), (1, False, 1.0), (-5, True, 0.0)])
+def test_a_limit_of_zero_is_no_limit_and_one_is_a_limit(limit, unlimited, capacity):
+    state = []
+    pacer = WritePacer(lambda: state[0] if state else None, clock=FakeClock())
+    pacer.acquire()
+    state.append((limit, limit, None, 1.0))
+    pacer.release()
+    snapshot = pacer.snapshot()
+    assert (snapshot["synced"], snapshot["unlimited"], snapshot["limit"]) == (True, unlimited, capacity)
+
+
+@pytest.mark.parametrize("category, paths, costs", [
+    ("batch_read", 0, {"batch_read": 1, "read": 0}), ("batch_read", -2, {"batch_read": 1, "read": 0}),
+    ("batch_read", "3", {"batch_read": 1, "read": 3}), ("read", 5, {"read": 1}), ("batch_metadata", 5, {"batch_metadata": 1}),
+])
+def test_read_costs(category, paths, costs):
+    assert read_costs(category, paths) == costs
+
+
+def test_an_assumed_bucket_is_scaled_down_to_whole_tokens_and_borrows_the_learnt_window():
+    seen = {"read": (15, 5, 115.0, 100.0)}  # 10 short, full in 15 s: the whole bucket in 22.5 s
+    pacing = ReadPacing(seen)
+    pacing.acquire({"read": 1, "batch_read": 1})
+    pacing.release({"read": 1, "batch_read": 1})
+    snapshot = pacing.snapshot()
+    assert snapshot["read"]["window_seconds"] == 22.5
+    assert snapshot["batch_read"]["limit"] == 1 and snapshot["batch_read"]["window_seconds"] == 22.5
+    assert set(snapshot) == {"read", "batch_read"}  # the categories never acquired are not synced
+
+
+def test_categories_read_pacing_does_not_know_or_zero_costs_are_skipped():
+    pacing = ReadPacing({})
+    pacing.acquire({"write": 2, "list": 0})
+    pacing.release({"write": 2, "list": 0})
+    assert pacing.snapshot() == {} and pacing.pacers["list"].snapshot()["in_flight"] == 0

@@ -864,3 +864,120 @@ def test_tenant_id_refusals_are_explained(inprocess_vault):
     with pytest.raises(sv.ScaiVaultError) as err:
         inprocess_vault.client(token=plain).put_secret("tn/a", {"k": "w"})
     assert err.value.tenant_id is None and "partner-admin" not in err.value.describe()
+
+
+def token_client(answer, **options):
+    options = dict(dict(token=None, client_id="migrator", client_secret="s3cret", token_url="https://k.example/t"),
+                   **options)
+    script = Script(answer, (200, {"identity_id": "sa:migrator"}))
+    return make_client(script, **options), script
+
+
+def test_the_token_request_sends_exactly_the_client_credentials_and_scopes():
+    client, script = token_client((200, {"access_token": "tok"}), scopes=["secrets:read", "secrets:write"])
+    clock = FakeClock()
+    client.tokens._clock = clock
+    client.whoami()
+    request = script.requests[0]
+    assert (request.method, str(request.url), request.headers["accept"]) == ("POST", "https://k.example/t",
+                                                                            "application/json")
+    assert dict(httpx.QueryParams(request.content.decode())) == {
+        "grant_type": "client_credentials", "client_id": "migrator", "client_secret": "s3cret",
+        "scope": "secrets:read secrets:write"}
+    assert client.tokens._expires_at == clock.now + 3600  # no expires_in: an hour
+    client, script = token_client((200, {"access_token": "tok", "expires_in": 60}))
+    client.whoami()
+    assert "scope" not in dict(httpx.QueryParams(script.requests[0].content.decode()))
+
+
+@pytest.mark.parametrize("answer, status, message", [
+    ((401, {"error": "invalid_client", "error_description": "s3cret is wrong"}), 401,
+     "the token endpoint https://k.example/t refused client migrator (invalid_client)"),
+    ((403, ["not", "an", "object"]), 403, "the token endpoint https://k.example/t refused client migrator (token_invalid)"),
+    ((200, {"token": "tok"}), 200, "the token endpoint https://k.example/t answered without an access_token"),
+    ((200, ["tok"]), 200, "the token endpoint https://k.example/t answered without an access_token"),
+])
+def test_token_endpoint_refusals_in_their_words(answer, status, message):
+    client, _script = token_client(answer)
+    with pytest.raises(sv.ScaiVaultError) as info:
+        client.whoami()
+    assert (info.value.status, info.value.code, info.value.message) == (status, "token_invalid", message)
+
+
+def test_an_unreachable_token_endpoint_is_a_connection_error_naming_it():
+    client, _script = token_client(httpx.ConnectError("refused"))
+    with pytest.raises(sv.ScaiVaultConnectionError) as info:
+        client.whoami()
+    assert (info.value.code, info.value.message) == (
+        "connection_error", "cannot reach the token endpoint https://k.example/t: ConnectError")
+
+
+@pytest.mark.parametrize("exc, call, code, message, error_type", [
+    (httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] x"), lambda c: c.get_secret("env/a"), "tls_error",
+     "TLS certificate of https://vault.example could not be verified", sv.ScaiVaultConnectionError),
+    (httpx.ConnectError("ssl: Certificate Verify Failed (self-signed)"), lambda c: c.get_secret("env/a"), "tls_error",
+     "TLS certificate of https://vault.example could not be verified", sv.ScaiVaultConnectionError),
+    (httpx.ConnectTimeout("slow"), lambda c: c.get_secret("env/a"), "connection_error",
+     "cannot connect to ScaiVault at https://vault.example (ConnectTimeout)", sv.ScaiVaultConnectionError),
+    (httpx.ReadError("reset"), lambda c: c.get_secret("env/a"), "connection_error",
+     "GET env/a: connection failed (ReadError)", sv.ScaiVaultConnectionError),
+    (httpx.ReadError("reset"), lambda c: c.whoami(), "connection_error",
+     "GET /auth/whoami: connection failed (ReadError)", sv.ScaiVaultConnectionError),
+    (httpx.RemoteProtocolError("gone"), lambda c: c.put_secret("env/a", {"k": "v"}), "unknown_outcome",
+     "PUT env/a: the connection failed after the request was sent (RemoteProtocolError); its outcome is unknown "
+     "(re-read before writing again)", sv.ScaiVaultUnknownOutcome),
+])
+def test_transport_failures_in_their_words(exc, call, code, message, error_type):
+    with pytest.raises(error_type) as info:
+        call(make_client(Script(exc), retries=0))
+    assert (info.value.code, info.value.message) == (code, message)
+    assert info.value.path == (None if "whoami" in message else "env/a")
+    assert info.value.method in ("GET", "PUT")
+
+
+@pytest.mark.parametrize("method, api_path, scope", [
+    ("GET", "/federation/backends", "federation:read"), ("POST", "/federation/backends", "federation:write"),
+    ("DELETE", "/federation/backends/fb_1", "federation:write"), ("POST", "/auth/introspect", "admin"),
+    ("GET", "/auth/whoami", None), ("PUT", "/secrets/a", "secrets:write"),
+    ("GET", "/secrets/a", "secrets:read"), ("GET", "/secrets", "secrets:list"), ("GET", "/nowhere", None),
+    ("POST", "/introspect", None),
+])
+def test_the_scope_a_request_needs(method, api_path, scope):
+    assert sv.required_scope_for(method, api_path) == scope
+
+
+@pytest.mark.parametrize("answer, scopes", [
+    ({"active": True, "scopes": "secrets:read admin"}, ["secrets:read", "admin"]),
+    ({"active": True, "scope": "secrets:read secrets:write"}, ["secrets:read", "secrets:write"]),
+    ({"active": True, "scopes": ["a"], "scope": "b c"}, ["a"]),
+    (["not", "an", "object"], None),
+])
+def test_introspection_reads_scopes_in_either_spelling(answer, scopes):
+    script = Script((200, answer))
+    assert make_client(script, retries=0).introspect().get("scopes") == scopes
+    assert json.loads(script.requests[0].content) == {"token": "skt_test"}
+
+
+@pytest.mark.parametrize("status, result", [(401, None), (403, None), (404, None), (405, None), (500, "raised")])
+def test_introspection_that_is_not_allowed_or_absent_is_none(status, result):
+    script = Script((status, error_body("nope")))
+    client = make_client(script, retries=0)
+    if result is None:
+        assert client.introspect() is None
+    else:
+        with pytest.raises(sv.ScaiVaultError):
+            client.introspect()
+
+
+def test_introspection_is_resent_after_a_502():
+    script = Script((502, error_body("bad_gateway")), (200, {"active": True, "scopes": ["admin"]}))
+    assert make_client(script, retries=1).introspect()["scopes"] == ["admin"] and len(script.requests) == 2
+
+
+def test_a_backend_listed_without_an_id_is_a_contract_error():
+    script = Script((200, {"backends": [{"id": "fb_1", "name": "a"}, {"name": "b"}]}))
+    with pytest.raises(sv.ScaiVaultContractError) as info:
+        make_client(script, retries=0).list_backends()
+    assert (info.value.code, info.value.method) == ("contract_mismatch", "GET")
+    assert info.value.message == ("GET /v1/federation/backends listed an item without an id; the collection assumed "
+                                  "backend objects {id, name, type, config, path_mapping, mode, ...}")

@@ -11,9 +11,12 @@ import os
 
 import pytest
 
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import ScaiVaultError
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.options import REFERENCE_DEFAULT_EXCLUDE
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.references import Catalog, catalog_entry
 from ansible_collections.scailabs.scaivault.plugins.module_utils._run import references as run
+
+from unit.fakes import FakeAsm
 
 NAME = "prod/billing/stripe"
 CATALOG = Catalog([catalog_entry(NAME, region="us-east-1", path="environments/production/billing/stripe",
@@ -138,3 +141,298 @@ def test_evidence_counts_other_identities_and_the_asm_date_inside_the_window():
                                "readers": ["sa:legacy"]}]
     assert d["asm_last_accessed"] == "2026-01-10T00:00:00Z" and d["asm_accessed_in_window"] is True
     assert secrets[1]["cutover"]["new_path_reads"] == 0  # the migration's own read does not count
+
+
+# -- the migrated selection: ASM listing + mapping rules, or ScaiVault's recorded provenance --------------------------
+def arn(name):
+    return FakeAsm.ARN_TEMPLATE % name
+
+
+def secret(name, path, status="ok", reason=None, value_format=None, region="us-east-1"):
+    return {"name": name, "arn": arn(name), "region": region, "scaivault_path": path, "format": value_format,
+            "target_status": status, "target_reason": reason}
+
+
+ESTATE = FakeAsm(dict((name, [("v1", "x")]) for name in ("prod/api", "prod/db", "stage/db", "other/x")))
+
+
+def test_catalog_from_asm_maps_every_listed_name_explicit_paths_first():
+    asm = FakeAsm(ESTATE.secrets)
+    secrets, listing, not_found = run.catalog_from_asm(
+        asm, "us-east-1", names=["prod/api", "gone/x"], prefixes=["stage/"],
+        rules=[{"match": "prod/*", "path": "apps/prod/*"}, {"match": "stage/*", "path": "apps/stage/*"}],
+        paths={"stage/db": "legacy/stage-db"})
+    assert secrets == [secret("prod/api", "apps/prod/api"), secret("stage/db", "legacy/stage-db")]
+    assert sorted(listing) == ["prod/api", "stage/db"] and not_found == ["gone/x"]
+
+
+def test_catalog_from_asm_plans_each_name_with_the_first_namespace_that_selects_it():
+    namespaces = [{"names": ["prod/db"], "rules": [{"match": "prod/*", "path": "first/*"}]},
+                  {"prefixes": ["prod/", "other/"], "rules": [{"match": "prod/*", "path": "second/*"}],
+                   "naming_policy": "strict"}]
+    secrets, _listing, not_found = run.catalog_from_asm(FakeAsm(ESTATE.secrets), "us-east-1", namespaces=namespaces)
+    assert not_found == []
+    by_name = dict((item["name"], item) for item in secrets)
+    assert sorted(by_name) == ["other/x", "prod/api", "prod/db"]
+    assert (by_name["prod/db"]["scaivault_path"], by_name["prod/api"]["scaivault_path"]) == ("first/db", "second/api")
+    assert (by_name["other/x"]["scaivault_path"], by_name["other/x"]["target_status"]) == (None, "unmapped")
+    assert by_name["other/x"]["target_reason"]
+
+
+def test_a_listed_name_no_namespace_selects_is_unmapped_and_says_so():
+    asm = FakeAsm(ESTATE.secrets)
+    namespaces = [{"names": ["prod/db"], "rules": [{"match": "prod/*", "path": "p/*"}]}]
+    secrets, _listing, _missing = run.catalog_from_asm(asm, "us-east-1", prefixes=["prod/"], namespaces=namespaces)
+    assert secrets == [secret("prod/db", "p/db")]  # the namespaces' names and prefixes are the selection
+    asm = FakeAsm(ESTATE.secrets)
+    secrets, _listing, _missing = run.catalog_from_asm(
+        asm, "us-east-1", namespaces=[{"names": ["prod/db"], "rules": []}, {"names": ["prod/api"], "prefixes": ["x/"],
+                                                                              "rules": [{"match": "*", "path": "*"}]}])
+    assert [item["name"] for item in secrets] == ["prod/api", "prod/db"]
+    assert secrets[1]["target_status"] == "unmapped" and secrets[1]["scaivault_path"] is None
+    assert asm.listings == [([{"Key": "name", "Values": ["prod/db", "prod/api", "x/"]}], False)]
+
+
+@pytest.mark.parametrize("group, name, selected", [
+    ({}, "any/thing", True), ({"names": ["a/b"]}, "a/b", True), ({"names": ["a/b"]}, "a/bc", False),
+    ({"prefixes": ["a/"]}, "a/bc", True), ({"prefixes": ["a/"], "names": ["x"]}, "b/a", False),
+    ({"names": [], "prefixes": None}, "b/a", True),
+])
+def test_which_names_a_namespace_selects(group, name, selected):
+    assert run._selects(group, name) is selected  # pylint: disable=protected-access
+
+
+def migrated(vault, path, name, region="us-east-1", value_format="json", system="aws-secrets-manager"):
+    source = {"system": system, "region": region, "arn": arn(name), "name": name, "version_id": "v1",
+              "format": value_format}
+    vault.put(path, {"k": "v"}, metadata={"source": source})
+
+
+def test_catalog_from_scaivault_reads_the_recorded_source(inprocess_vault):
+    migrated(inprocess_vault, "apps/prod/db", "prod/db")
+    migrated(inprocess_vault, "apps/prod/api", "prod/api", value_format="plain")
+    migrated(inprocess_vault, "apps/prod/eu", "prod/eu", region="eu-west-1")
+    migrated(inprocess_vault, "apps/prod/other", "prod/other", system="vault")
+    inprocess_vault.put("apps/prod/hand", {"k": "v"})
+    client = inprocess_vault.client(retries=0)
+    secrets, foreign = run.catalog_from_scaivault(client, ["apps/prod/", "apps/"], region="us-east-1")
+    assert secrets == [secret("prod/api", "apps/prod/api", value_format="plain"),
+                       secret("prod/db", "apps/prod/db", value_format="json")]
+    assert foreign == ["apps/prod/hand", "apps/prod/other"]
+    secrets, _foreign = run.catalog_from_scaivault(client, ["apps/"])
+    assert [(item["name"], item["region"]) for item in secrets] == [
+        ("prod/api", "us-east-1"), ("prod/db", "us-east-1"), ("prod/eu", "eu-west-1")]
+
+
+def test_add_formats_marks_what_was_migrated_and_its_recorded_format(inprocess_vault):
+    migrated(inprocess_vault, "apps/prod/db", "prod/db", value_format="binary")
+    migrated(inprocess_vault, "apps/prod/api", "someone/else", value_format="plain")
+    secrets = [secret("prod/db", "apps/prod/db"), secret("prod/api", "apps/prod/api"), secret("prod/new", "apps/prod/new"),
+               secret("prod/unmapped", None, status="unmapped")]
+    run.add_formats(inprocess_vault.client(retries=0), secrets)
+    assert [(item["name"], item.get("migrated"), item["format"]) for item in secrets] == [
+        ("prod/db", True, "binary"), ("prod/api", True, None), ("prod/new", False, None), ("prod/unmapped", None, None)]
+    del inprocess_vault.sent[:]
+    run.add_formats(inprocess_vault.client(retries=0), [secret("prod/unmapped", None, status="unmapped")])
+    assert inprocess_vault.sent == []
+
+
+def test_add_formats_raises_a_target_error_that_is_not_not_found(inprocess_vault):
+    migrated(inprocess_vault, "apps/prod/db", "prod/db")
+    inprocess_vault.faults([{"kind": "path_error", "batch_path_regex": "^apps/prod/db$", "code": "access_denied"}])
+    with pytest.raises(ScaiVaultError) as info:
+        run.add_formats(inprocess_vault.client(retries=0), [secret("prod/db", "apps/prod/db")])
+    assert info.value.path == "apps/prod/db" and info.value.code == "access_denied"
+
+
+def test_the_catalog_finds_each_secret_by_name_and_arn():
+    catalog = run.build_catalog([secret("prod/db", "apps/prod/db", value_format="json"), secret("prod/x", None)])
+    assert [tuple(entry) for entry in catalog.entries] == [
+        ("prod/db", arn("prod/db"), "us-east-1", "123456789012", "apps/prod/db", "json"),
+        ("prod/x", arn("prod/x"), "us-east-1", "123456789012", None, None)]
+
+
+def test_the_asm_listing_of_names_in_a_region():
+    asm = FakeAsm(ESTATE.secrets)
+    assert run.asm_listing(asm, "us-east-1", []) == {} and asm.calls == {}
+    listing = run.asm_listing(asm, "us-east-1", ["prod/db", "prod/db", "stage/db", "gone"])
+    assert sorted(listing) == ["prod/db", "stage/db"] and listing["prod/db"]["ARN"] == arn("prod/db")
+    assert asm.listings == [([{"Key": "name", "Values": ["gone", "prod/db", "stage/db"]}], False)]
+
+
+SCAN = {"hits": [
+    {"file": "roles/app/tasks/main.yml", "line": 12, "kind": "ansible_lookup", "file_type": "yaml", "form": "name",
+     "asm_name": "prod/db", "region": "us-east-1", "scaivault_path": "apps/prod/db", "patch": "suggested", "patch_note": None},
+    {"file": "app.py", "line": 3, "kind": "plain", "file_type": "python", "form": "arn", "asm_name": "prod/db",
+     "region": "us-east-1", "scaivault_path": "apps/prod/db", "patch": "manual", "patch_note": "edit by hand | twice"},
+    {"file": "deploy.sh", "line": 7, "kind": "plain", "file_type": "shell", "form": "name", "asm_name": "prod/api",
+     "region": "us-east-1", "scaivault_path": None}],
+    "files_scanned": 9, "bytes_scanned": 4096, "files_with_references": 3, "excluded": 4, "seconds": 0.25,
+    "skipped": [{"file": "big.bin", "reason": "binary", "size": 10}, {"file": "huge.log", "reason": "too_large"}]}
+SECRETS = [
+    {"name": "prod/api", "region": "us-east-1", "scaivault_path": "apps/prod/api", "references": 1,
+     "cutover": {"status": "in_transition", "reasons": ["1 reference(s) left", "reads of the new path"]}},
+    {"name": "prod/db", "region": "us-east-1", "scaivault_path": "apps/prod/db", "references": 2,
+     "cutover": {"status": "moved", "reasons": []}},
+    {"name": "prod/x", "region": None, "scaivault_path": None}]
+REPORT_MARKDOWN = """# References to migrated ASM secrets: us-east-1
+
+|  | count |
+|---|---|
+| secrets looked for | 3 |
+| secrets referenced | 2 |
+| references | 3 |
+| files scanned | 9 |
+| files with references | 3 |
+| files skipped | 2 |
+| patch: suggested / by hand | 1 / 1 |
+| cutover in transition | 1 |
+| cutover moved | 1 |
+| cutover not started | 0 |
+| cutover unknown | 2 |
+
+## Kinds
+
+| kind | references |
+|---|---|
+| ansible_lookup | 1 |
+| plain | 2 |
+
+## Secrets
+
+| ASM name | region | ScaiVault path | references | cutover | evidence |
+|---|---|---|---|---|---|
+| prod/api | us-east-1 | apps/prod/api | 1 | in transition | 1 reference(s) left; reads of the new path |
+| prod/db | us-east-1 | apps/prod/db | 2 | moved |  |
+| prod/x |  |  | 0 |  |  |
+
+## References
+
+| file:line | kind | form | ASM name | ScaiVault path | patch | note |
+|---|---|---|---|---|---|---|
+| roles/app/tasks/main.yml:12 | ansible_lookup | name | prod/db | apps/prod/db | suggested |  |
+| app.py:3 | plain (python) | arn | prod/db | apps/prod/db | manual | edit by hand \\| twice |
+| deploy.sh:7 | plain (shell) | name | prod/api |  |  |  |
+
+## Skipped files
+
+| file | reason | bytes |
+|---|---|---|
+| big.bin | binary | 10 |
+| huge.log | too_large |  |
+"""
+
+
+def test_the_summary_counts_every_part_of_a_scan():
+    assert run.summarize(SECRETS, SCAN, diffs_written=1) == {
+        "secrets": 3, "referenced_secrets": 2, "references": 3, "by_kind": {"ansible_lookup": 1, "plain": 2},
+        "files_scanned": 9, "bytes_scanned": 4096, "files_with_references": 3, "files_skipped": 2, "files_excluded": 4,
+        "patch_suggested": 1, "patch_manual": 1, "patched_files": 1, "scan_seconds": 0.25}
+    assert run.summarize([], None) == {
+        "secrets": 0, "referenced_secrets": 0, "references": 0, "by_kind": {}, "files_scanned": 0, "bytes_scanned": 0,
+        "files_with_references": 0, "files_skipped": 0, "files_excluded": 0, "patch_suggested": 0, "patch_manual": 0,
+        "patched_files": 0, "scan_seconds": 0.0}
+
+
+def test_the_markdown_report_word_for_word():
+    summary = dict(run.summarize(SECRETS, SCAN, diffs_written=1),
+                   cutover={"not_started": 0, "in_transition": 1, "moved": 1, "unknown": 2})
+    report = {"region": "us-east-1", "summary": summary, "secrets": SECRETS, "references": SCAN["hits"],
+              "skipped_files": SCAN["skipped"]}
+    assert run.references_markdown(report) == REPORT_MARKDOWN
+    empty = run.references_markdown({})
+    assert empty.startswith("# References to migrated ASM secrets\n\n|  | count |\n|---|---|\n| secrets looked for | 0 |")
+    assert "## Kinds" not in empty and "## Skipped files" not in empty and "| patch: suggested / by hand | 0 / 0 |" in empty
+
+
+def test_the_walk_lists_each_skipped_file_and_counts_each_excluded_one(tmp_path, monkeypatch):
+    root = tmp_path / "tree"
+    write(root, "a/0-first.py", NAME)
+    write(root, "a/1-binary.bin", b"\0" + NAME.encode())
+    write(root, "a/2-exact.txt", "y" * (100 - len(NAME)) + NAME)  # exactly max_size: scanned
+    write(root, "a/3-large.txt", "z" * 101)
+    write(root, "a/4-after.py", NAME)
+    for name in ("x.min.js", "y.min.js"):
+        write(root, "b/" + name, NAME)
+    write(root, "b/z.py", NAME)
+    write(root, "node_modules/lib.js", NAME)
+    write(root, "vendor/lib.py", NAME)
+    os.symlink(str(root / "gone"), str(root / "a" / "5-dangling.py"))
+    os.symlink(str(root / "b"), str(root / "c"))
+    walk, skipped, state = run.walk_files([str(root)], run.Globs(None, ["**/*.min.js", "node_modules/**", "vendor"]), 100)
+    assert [(relative, size) for _root, relative, _absolute, size in walk] == [
+        ("a/0-first.py", len(NAME)), ("a/1-binary.bin", len(NAME) + 1), ("a/2-exact.txt", 100), ("a/4-after.py", len(NAME)),
+        ("b/z.py", len(NAME))]  # binary files are found out when read (scan_trees)
+    assert skipped == [{"file": str(root / "c"), "reason": "symlink", "size": None},
+                       {"file": str(root / "a/3-large.txt"), "reason": "too_large", "size": 101},
+                       {"file": str(root / "a/5-dangling.py"), "reason": "symlink", "size": None}]
+    assert state == {"excluded": 4}
+    monkeypatch.chdir(str(root))
+    walk, skipped, _state = run.walk_files([".", "./a/../b"], run.Globs(None, None), 100)
+    assert [relative for _root, relative, _absolute, _size in walk][-4:] == ["b/y.min.js", "b/z.py", "node_modules/lib.js",
+                                                                            "vendor/lib.py"]
+    assert skipped[0] == {"file": "c", "reason": "symlink", "size": None}
+    with pytest.raises(run.ReferenceScanError) as info:
+        list(run.walk_files([str(root / "a/0-first.py")], run.Globs(None, None), 100)[0])
+    assert str(info.value) == ("roots: %s is not a directory; give the top directory of a repository or deployment "
+                               "tree" % (root / "a/0-first.py"))
+
+
+def test_a_scan_without_patching_reports_exactly_what_it_found(tmp_path):
+    write(tmp_path, "x/a.bin", b"\0" + NAME.encode())
+    lookup = "x: \"{{ lookup('amazon.aws.aws_secret', '%s') }}\"\n" % NAME
+    write(tmp_path, "x/b.yml", lookup)
+    write(tmp_path, "x/c.py", "A = '%s'\n" % NAME)
+    write(tmp_path, "x/d.txt", NAME)
+    scan = run.scan_trees(CATALOG, [str(tmp_path) + "/"], include=["**/*.yml", "**/*.py", "**/*.bin"])
+    assert scan.pop("seconds") >= 0
+    common = {"asm_name": NAME, "form": "name", "line": 1, "match": NAME, "region": "us-east-1", "root": str(tmp_path),
+              "scaivault_path": "environments/production/billing/stripe"}
+    assert scan == {
+        "bytes_scanned": len(lookup) + len("A = '%s'\n" % NAME), "diffs": [], "excluded": 1, "files_scanned": 2,
+        "files_with_references": 2, "patch_base": str(tmp_path), "skipped": [
+            {"file": str(tmp_path / "x/a.bin"), "reason": "binary", "size": len(NAME) + 1}],
+        "hits": [dict(common, column=41, details={"plugin": "amazon.aws.aws_secret"}, file=str(tmp_path / "x/b.yml"),
+                      file_type="yaml", kind="ansible_lookup", relative="x/b.yml"),
+                 dict(common, column=6, details={}, file=str(tmp_path / "x/c.py"), file_type="python", kind="plain",
+                      relative="x/c.py")]}
+
+
+def test_evidence_from_the_dev_server_in_the_window_without_the_callers_and_excluded_reads(inprocess_vault):
+    import datetime  # pylint: disable=import-outside-toplevel
+
+    utc = datetime.timezone.utc
+    dev = "user:dev@scaivault.local"
+    for path, count in (("apps/a", 2), ("apps/b", 1)):
+        inprocess_vault.put(path, {"k": "v"})
+        for _read in range(count):
+            inprocess_vault.http.get("/v1/secrets/" + path)
+    client = inprocess_vault.client(retries=0)
+    client.whoami = lambda: {"identity_id": "sa:migrator"}
+    secrets = [{"name": "prod/a", "region": None, "scaivault_path": "apps/a"},
+               {"name": "prod/b", "region": "eu-west-1", "scaivault_path": "apps/b"},
+               {"name": "prod/c", "region": "us-east-1", "scaivault_path": None}]
+    day = datetime.datetime(2026, 1, 10, tzinfo=utc)
+    listing = {"prod/a": {"LastAccessedDate": day}, "prod/b": {"LastAccessedDate": day}, "prod/c": {}}
+    now = datetime.datetime.now(utc)
+    found, meta = run.gather_evidence(client, secrets, listing, now - datetime.timedelta(hours=1), None,
+                                      region="us-east-1")
+    assert meta == {"identity": "sa:migrator", "excluded_identities": ["sa:migrator"], "audit_queries": 1}
+    last = found[("prod/a", None)].pop("new_path_last_read")
+    assert last.startswith(now.strftime("%Y-%m-%d"))
+    assert found == {
+        ("prod/a", None): {"new_path_reads": 2, "new_path_readers": [dev], "federated": [], "federated_reads": 0,
+                           "asm_last_accessed": "2026-01-10T00:00:00Z", "asm_accessed_in_window": False},
+        ("prod/b", "eu-west-1"): {"new_path_reads": 1, "new_path_readers": [dev], "new_path_last_read":
+                                  found[("prod/b", "eu-west-1")]["new_path_last_read"], "federated": [],
+                                  "federated_reads": 0, "asm_last_accessed": None, "asm_accessed_in_window": False},
+        ("prod/c", "us-east-1"): {"new_path_reads": 0, "new_path_readers": [], "new_path_last_read": None, "federated": [],
+                                  "federated_reads": 0, "asm_last_accessed": None, "asm_accessed_in_window": False}}
+    found, meta = run.gather_evidence(client, secrets, listing, None, None, exclude_identities=[dev], region="us-east-1")
+    assert meta["excluded_identities"] == ["sa:migrator", dev]
+    assert found[("prod/a", None)]["new_path_reads"] == 0 and found[("prod/a", None)]["asm_accessed_in_window"] is True
+    found, _meta = run.gather_evidence(client, secrets, listing, now - datetime.timedelta(hours=3),
+                                       now - datetime.timedelta(hours=2), region="us-east-1")
+    assert [entry["new_path_reads"] for entry in found.values()] == [0, 0, 0]
+    _found, meta = run.gather_evidence(client, secrets[2:], listing, None, None, region="us-east-1")
+    assert meta["audit_queries"] == 0

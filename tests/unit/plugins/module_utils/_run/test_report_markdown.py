@@ -226,3 +226,21 @@ def test_inventory_report_word_for_word():
     assert report_markdown.inventory_markdown("eu-west-1", one, inv.summarize(one), title="Estate") == INVENTORY_ONE_MD
     bare = [inv.classify_entry(entry("misc"), "eu-west-1")]
     assert report_markdown.inventory_markdown("eu-west-1", bare, inv.summarize(bare)) == BARE_INVENTORY_MD
+
+
+def test_secrets_of_one_action_are_sorted_by_name_and_a_lone_from_version_is_shown():
+    report = {"region": REGION, "summary": {}, "secrets": [
+        {"name": "z/last", "path": "p/z", "action": "update", "from_version": 3, "to_version": None},
+        {"name": "a/first", "path": "p/a", "action": "update", "from_version": None, "to_version": None},
+        {"path": "p/none", "action": "update"}]}
+    rows = [line for line in report_markdown.migration_markdown(report).splitlines() if line.startswith("| ")][-3:]
+    assert rows == ["|  | p/none | update |  |  |  |  |  |", "| a/first | p/a | update |  |  |  |  |  |",
+                    "| z/last | p/z | update | 3 -> - |  |  |  |  |"]
+
+
+def test_a_rotation_schedule_without_a_duration_is_the_expression_alone():
+    secret = inv.classify_entry(entry("prod/a", RotationEnabled=True, RotationRules={"ScheduleExpression": "rate(7 days)"}),
+                                REGION)
+    assert report_markdown._rotation_cell(secret) == "rate(7 days)"  # pylint: disable=protected-access
+    secret["rotation"]["duration"] = "2h"
+    assert report_markdown._rotation_cell(secret) == "rate(7 days) / 2h"  # pylint: disable=protected-access

@@ -11,6 +11,7 @@ __metaclass__ = type
 import datetime
 import json
 import os
+import stat
 
 import pytest
 
@@ -205,3 +206,19 @@ def test_parallel_writers_racing_to_create_the_directory_both_succeed(tmp_path, 
         assert reports.write_text_atomic(str(target), region) is True
         assert target.read_text() == region
     assert oct(reports_dir.stat().st_mode & 0o777) == "0o700"
+
+
+def test_a_missing_report_folder_is_created_private(tmp_path):
+    target = tmp_path / "new" / "deeper" / "report.json"
+    reports.write_text_atomic(str(target), "{}\n")
+    assert stat.S_IMODE(os.stat(str(target.parent)).st_mode) == 0o700
+
+
+def test_module_reports_write_the_markdown_with_one_final_newline_and_the_mode(tmp_path):
+    paths = {"json": str(tmp_path / "r.json"), "markdown": str(tmp_path / "r.md")}
+    written = reports.module_reports(paths, {"a": 1}, "# title\n", False, 0o640)
+    assert written["markdown"] == {"path": paths["markdown"], "changed": True, "written": True}
+    assert (tmp_path / "r.md").read_text() == "# title\n"
+    assert [stat.S_IMODE(os.stat(path).st_mode) for path in (paths["json"], paths["markdown"])] == [0o640, 0o640]
+    reports.module_reports({"markdown": paths["markdown"]}, None, "# title", False)
+    assert (tmp_path / "r.md").read_text() == "# title\n" and stat.S_IMODE(os.stat(paths["markdown"]).st_mode) == 0o600

@@ -80,3 +80,36 @@ def test_delete_if_present_ignores_404_only():
     resources.delete_if_present(NamedStore(delete_status=404), "/webhooks/x")
     with pytest.raises(ScaiVaultError):
         resources.delete_if_present(NamedStore(delete_status=500), "/webhooks/x")
+
+
+# -- the same against the dev server in process: what is resent and what is not ------------------------------------
+def requests_to(vault, method, path):
+    return [request for request in vault.sent if (request.method, request.url.path) == (method, path)]
+
+
+def test_a_create_is_never_resent_after_an_unknown_outcome_and_found_by_name(inprocess_vault):
+    client = inprocess_vault.client(retries=3)
+    inprocess_vault.faults([{"kind": "drop_after", "method": "POST", "path_regex": "^/v1/rotation/policies$", "count": 1}])
+    created = resources.create_named(client, "/rotation/policies", {"name": "w", "interval": "90d"},
+                                     "rotation policy")
+    assert created["name"] == "w" and len(requests_to(inprocess_vault, "POST", "/v1/rotation/policies")) == 1
+    assert [item["id"] for item in inprocess_vault.http.get("/v1/rotation/policies").json()["data"]] == [created["id"]]
+    inprocess_vault.faults([{"kind": "drop_before", "method": "POST", "path_regex": "^/v1/rotation/policies$", "count": 1}])
+    with pytest.raises(ScaiVaultUnknownOutcome):
+        resources.create_named(client, "/rotation/policies", {"name": "v", "interval": "90d"}, "rotation policy")
+    assert len(requests_to(inprocess_vault, "POST", "/v1/rotation/policies")) == 2
+
+
+def test_a_delete_is_resent_after_a_5xx_and_its_errors_name_the_secret(inprocess_vault):
+    client = inprocess_vault.client(retries=3)
+    created = resources.create_named(client, "/rotation/policies", {"name": "w", "interval": "90d"},
+                                     "rotation policy")
+    path = resources.item_path("/rotation/policies", created["id"])
+    inprocess_vault.faults([{"kind": "status", "status": 503, "method": "DELETE", "count": 1}])
+    resources.delete_if_present(client, path)
+    assert len(requests_to(inprocess_vault, "DELETE", "/v1" + path)) == 2
+    assert inprocess_vault.http.get("/v1" + path).status_code == 404
+    inprocess_vault.faults([{"kind": "status", "status": 403, "code": "access_denied", "method": "DELETE"}])
+    with pytest.raises(ScaiVaultError) as info:
+        resources.delete_if_present(client, path, secret_path="apps/prod/db")
+    assert (info.value.status, info.value.path) == (403, "apps/prod/db")

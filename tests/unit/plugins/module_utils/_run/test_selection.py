@@ -55,3 +55,23 @@ def test_list_scope_keeps_each_secret_once_and_only_what_was_asked():
     assert missing == ["x%02d" % index for index in range(1, 10)]
     chosen, _missing = run_selection.list_scope(asm, "us-east-1", names=["prod/a"], prefixes=["prod/a", "prod/"])
     assert [item["Name"] for item in chosen] == ["prod/a", "prod/ab"]
+
+
+def test_a_secret_two_listings_return_is_kept_once_and_planned_deletions_are_asked_for():
+    asm = FakeAsm(entries=[entry("prod/a"), entry("prod/ab"), entry("x01")])
+    names = ["prod/a"] + ["x%02d" % index for index in range(1, 10)]  # ten names: the prefix goes to a second listing
+    chosen, missing = run_selection.list_scope(asm, "us-east-1", names=names, prefixes=["prod/"])
+    assert [item["Name"] for item in chosen] == ["prod/a", "prod/ab", "x01"]  # "prod/a" lists prod/ab too
+    assert missing == ["x%02d" % index for index in range(2, 10)] and len(asm.listings) == 2
+    asm.listings[:] = []
+    run_selection.list_scope(asm, "us-east-1", filters=[{"key": "tag-key", "values": ["team"]}],
+                             include_planned_deletion=True)
+    assert asm.listings == [([{"Key": "tag-key", "Values": ["team"]}], True)]
+
+
+def test_an_arn_of_another_region_is_refused_before_any_listing():
+    asm = FakeAsm(entries=[entry("prod/a")])
+    with pytest.raises(run_selection.SelectionError) as info:
+        run_selection.list_scope(asm, "eu-west-1", names=[entry("prod/a")["ARN"]])
+    assert str(info.value).startswith("%s is in region us-east-1 but this task runs in eu-west-1" % entry("prod/a")["ARN"])
+    assert asm.listings == []
