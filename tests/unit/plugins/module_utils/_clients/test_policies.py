@@ -117,8 +117,9 @@ def test_a_policy_read_without_rules_is_a_contract_error_naming_the_shape():
     script = Script((200, {"id": "pol_1", "name": "p", "bindings": []}))
     with pytest.raises(ScaiVaultContractError) as info:
         policies.get_policy(make_client(script, retries=0), "pol_1")
-    assert info.value.message == ("GET /v1/policies/pol_1 answered 200, which does not fit what the collection assumed: "
-                               "a policy object {id, name, rules[], bindings[]}. See docs/scaivault-contract.md")
+    assert info.value.message == (
+        "GET /v1/policies/pol_1 answered 200, which does not fit what the collection assumed: "
+        "a policy object {id, name, rules[], bindings[]}. See docs/scaivault-contract.md")
 
 
 def test_the_access_test_sends_the_question_and_its_context(inprocess_vault):

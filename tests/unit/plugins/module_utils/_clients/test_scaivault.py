@@ -879,8 +879,8 @@ def test_the_token_request_sends_exactly_the_client_credentials_and_scopes():
     client.tokens._clock = clock
     client.whoami()
     request = script.requests[0]
-    assert (request.method, str(request.url), request.headers["accept"]) == ("POST", "https://k.example/t",
-                                                                            "application/json")
+    sent = (request.method, str(request.url), request.headers["accept"])
+    assert sent == ("POST", "https://k.example/t", "application/json")
     assert dict(httpx.QueryParams(request.content.decode())) == {
         "grant_type": "client_credentials", "client_id": "migrator", "client_secret": "s3cret",
         "scope": "secrets:read secrets:write"}

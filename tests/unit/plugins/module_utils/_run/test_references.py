@@ -186,8 +186,8 @@ def test_a_listed_name_no_namespace_selects_is_unmapped_and_says_so():
     assert secrets == [secret("prod/db", "p/db")]  # the namespaces' names and prefixes are the selection
     asm = FakeAsm(ESTATE.secrets)
     secrets, _listing, _missing = run.catalog_from_asm(
-        asm, "us-east-1", namespaces=[{"names": ["prod/db"], "rules": []}, {"names": ["prod/api"], "prefixes": ["x/"],
-                                                                              "rules": [{"match": "*", "path": "*"}]}])
+        asm, "us-east-1", namespaces=[{"names": ["prod/db"], "rules": []},
+                                      {"names": ["prod/api"], "prefixes": ["x/"], "rules": [{"match": "*", "path": "*"}]}])
     assert [item["name"] for item in secrets] == ["prod/api", "prod/db"]
     assert secrets[1]["target_status"] == "unmapped" and secrets[1]["scaivault_path"] is None
     assert asm.listings == [([{"Key": "name", "Values": ["prod/db", "prod/api", "x/"]}], False)]
@@ -369,8 +369,8 @@ def test_the_walk_lists_each_skipped_file_and_counts_each_excluded_one(tmp_path,
     assert state == {"excluded": 4}
     monkeypatch.chdir(str(root))
     walk, skipped, _state = run.walk_files([".", "./a/../b"], run.Globs(None, None), 100)
-    assert [relative for _root, relative, _absolute, _size in walk][-4:] == ["b/y.min.js", "b/z.py", "node_modules/lib.js",
-                                                                            "vendor/lib.py"]
+    walked = [relative for _root, relative, _absolute, _size in walk]
+    assert walked[-4:] == ["b/y.min.js", "b/z.py", "node_modules/lib.js", "vendor/lib.py"]
     assert skipped[0] == {"file": "c", "reason": "symlink", "size": None}
     with pytest.raises(run.ReferenceScanError) as info:
         list(run.walk_files([str(root / "a/0-first.py")], run.Globs(None, None), 100)[0])

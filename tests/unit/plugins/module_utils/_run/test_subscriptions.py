@@ -43,8 +43,8 @@ STORED = {"id": "sub_1", "paths": ["a/**", "b/**"], "events": ["secret.*"], "del
     (STORED, ["a/**"], None, None, {"paths": ["a/**"]}),
     (STORED, None, ["secret.*", "rotation.due"], None, {"events": ["secret.*", "rotation.due"]}),
     (STORED, None, None, 50, {"delivery": {"type": "polling", "buffer_size": 50}}),
-    (dict(STORED, paths=None, delivery=None), ["a/**"], None, 100, {"paths": ["a/**"],
-                                                                     "delivery": {"type": "polling", "buffer_size": 100}}),
+    (dict(STORED, paths=None, delivery=None), ["a/**"], None, 100,
+     {"paths": ["a/**"], "delivery": {"type": "polling", "buffer_size": 100}}),
 ])
 def test_changes_compare_paths_and_events_as_sets(subscription, paths, events, buffer_size, changes):
     assert run.subscription_changes(subscription, paths, events, buffer_size) == changes
