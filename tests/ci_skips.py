@@ -25,6 +25,11 @@ ALLOWED = [
     # estate in tests/integration/test_roles_playbooks.py::test_check_mode_writes_nothing, within its 12 minutes.
     ("tests/reliability/test_check_mode_proof.py::test_demo_playbook_in_check_mode_writes_nothing_before_and_after_a_migration",
      "make reliability-full only", "a time decision for make test; the same proof runs in make reliability-full"),
+    # The whole demo (migrate, rotation, consumers, cleanup, rollback) at -vvvv with --diff, a log and the tree
+    # callback: about 90 s of one worker. make test keeps the -vvvv scan of migrate.yml on the demo estate
+    # (tests/integration/test_roles_playbooks.py::test_no_value_in_output_at_vvvv) and the per-module -vvvv scans.
+    ("tests/reliability/test_no_leaks.py::test_demo_run_at_vvvv_with_diff_log_and_tree_leaks_nothing",
+     "make reliability-full only", "a time decision for make test; the same scan runs in make reliability-full"),
 ]
 
 
