@@ -42,8 +42,8 @@ PYTEST := $(VPY) -m pytest -ra
 
 # `make test` runs these in order and stops at the first failure (cheap checks first).
 # Phases joined by + run side by side (each writes its output to $(REPORTS)/phase-<name>.log, printed when the group
-# ends): lint, sanity and ansible-test use one core each, so pairs of them fill the 2-core CI machine.
-TEST_PHASES ?= unit lint+sanity ansible-test+contract integration alt
+# ends): lint, sanity and ansible-test use one core each and contract is short, so the four fill the 2-core CI machine.
+TEST_PHASES ?= unit lint+sanity+ansible-test+contract integration alt
 
 # A venv with only the collection's runtime packages (tests/integration/test_galaxy_install.py runs the
 # installed tarball with it).
