@@ -69,15 +69,12 @@ def reads_per_path(client, paths, start, end, exclude, method):
     if method == "summary":
         result = {}
         for path in paths:
-            try:
-                readers = api.secret_summary(client, path, iso_z(start), iso_z(end))
-            except ScaiVaultError as exc:
-                if exc.status not in ROUTE_MISSING:
-                    raise
+            readers, missing = _summary_of(client, path, start, end)
+            if missing:
                 raise ScaiVaultError("GET /v1/audit/secrets/%s answered %s: this ScaiVault has no per-secret audit "
                                      "summary, which the collection assumed (docs/scaivault-contract.md, item 31); use "
-                                     "the logs or auto method" % (path, exc.status),
-                                     code="contract_mismatch", status=exc.status, path=path)
+                                     "the logs or auto method" % (path, missing),
+                                     code="contract_mismatch", status=missing, path=path)
             if readers is None:
                 raise ScaiVaultError("GET /v1/audit/secrets/%s answered without per-identity read counts, which the "
                                      "collection assumed (docs/scaivault-contract.md); use the logs method" % path,
@@ -85,6 +82,16 @@ def reads_per_path(client, paths, start, end, exclude, method):
             result[path] = per_path_from_summary(readers, exclude)
         return result, "summary"
     return _auto(client, paths, start, end, exclude)
+
+
+def _summary_of(client, path, start, end):
+    """(the path's per-identity counts or None, the status that says the tenant has no summary route or None)."""
+    try:
+        return api.secret_summary(client, path, iso_z(start), iso_z(end)), None
+    except ScaiVaultError as exc:
+        if exc.status not in ROUTE_MISSING:
+            raise
+        return None, exc.status
 
 
 def _paged(client, paths, start, end, exclude):
@@ -96,12 +103,7 @@ def _summaries(client, paths, start, end, exclude):
     """{path: entry} from the per-secret summaries, or None when the tenant has no usable summary."""
     result = {}
     for path in paths:
-        try:
-            readers = api.secret_summary(client, path, iso_z(start), iso_z(end))
-        except ScaiVaultError as exc:
-            if exc.status not in ROUTE_MISSING:
-                raise
-            return None
+        readers, _missing = _summary_of(client, path, start, end)
         if readers is None:
             return None
         result[path] = per_path_from_summary(readers, exclude)
