@@ -117,6 +117,50 @@ def test_two_concurrent_migrations_end_like_one(region):
     assert tags["scaivault:rotation:after-days"] == str(region.rotation_before["rules"]["AutomaticallyAfterDays"])
 
 
+RECORD = "infra/scaivault-runbook/" + EAST
+WRITES = ("PUT ", "PATCH ", "DELETE ")
+
+
+def scaivault_writes(servers):
+    """Requests that change ScaiVault, from the dev server's own counters (batch reads are POSTs that only read)."""
+    routes = servers.dev_counters()["by_route"]
+    return dict((route, n) for route, n in routes.items()
+                if route.startswith(WRITES) or (route.startswith("POST ") and "batch" not in route))
+
+
+def test_an_unchanged_region_skips_its_changing_phases_until_something_changes(region):
+    """The record is in ScaiVault; a re-run reads, compares and writes nothing; a change in ASM runs the phases."""
+    record = region.http.get("/v1/secrets/" + RECORD).json()["data"]
+    assert record["format"] == 1
+    assert int(record["summary"]["migrate"]["counts"]["total"]) >= len(region.migrated_paths()) > 0
+    assert set(record["parts"]) == {"inputs", "asm", "targets", "credentials", "backends", "rotation_policies",
+                                    "webhooks"}
+    region.servers.reset_dev_counters()
+    region.servers.reset_asm_calls()
+    skipped = region.play("migrate.yml", report_dir=region.tmp.mktemp("empty")).assert_ok()
+    assert "unchanged since the full run of %s" % record["recorded_at"] in skipped.output
+    assert skipped.changed_tasks == [] and not skipped.tasks_named("Hold the run lock of this region")
+    assert scaivault_writes(region.servers) == {}
+    assert set(region.servers.asm_calls()["by_operation"]) <= {"ListSecrets", "DescribeSecret"}
+
+    # A new ASM version of a migrated secret: check mode plans it and writes nothing; a run migrates it.
+    name = "prod/apps/svc-02/token"
+    before = region.migrated_paths()
+    region.asm.put_secret_value(SecretId=name, SecretString="changed-for-the-state-test")
+    planned = region.play("migrate.yml", check=True).assert_ok()
+    assert "the ASM secrets of the region changed" in planned.output
+    assert region.migrated_paths() == before
+    assert region.http.get("/v1/secrets/" + RECORD).json()["data"]["recorded_at"] == record["recorded_at"]
+    ran = region.play("migrate.yml").assert_ok()
+    assert "phases ran: the ASM secrets of the region changed" in ran.output
+    after = region.migrated_paths()
+    changed = [path for path in after if after[path] != before.get(path)]
+    assert len(changed) == 1
+    assert region.http.get("/v1/secrets/" + changed[0]).json()["data"] == {"value": "changed-for-the-state-test"}
+    assert region.http.get("/v1/secrets/" + RECORD).json()["data"]["parts"] != record["parts"]
+    assert "unchanged since" in region.play("migrate.yml").assert_ok().output
+
+
 def test_stale_lock_refuses_then_breaks_by_holder(region):
     region.asm.create_secret(Name="scaivault-runbook-lock", Description="left by a killed job",
                              Tags=[{"Key": "scaivault:lock:holder", "Value": "awx@node-9:deadbeef"}])

@@ -209,7 +209,25 @@ def _evidence_setup(ctx: ExampleContext) -> None:
     ctx.vault.put("infra/aws/evidence-writer", {"access_key_id": "AKIAEXAMPLE", "secret_access_key": "example-key"})
 
 
+REGION_RECORD = "infra/scaivault-runbook/prod-us-east-1"
+
+
+def _region_state_check(ctx: ExampleContext, res: PlaybookResult) -> None:
+    """The record is in ScaiVault, digests and the summary only; the last example found the region reached."""
+    stored = ctx.http.get("/v1/secrets/" + REGION_RECORD)
+    assert stored.status_code == 200, stored.text
+    record = stored.json()["data"]
+    assert record["format"] == 1 and record["summary"] == {"migrate": {"total": 5, "skipped": []}}
+    assert record["parts"]["asm"]["count"] > 0 and record["parts"]["backends"] == {"aws-us-east-1": "absent"}
+    assert res.registered["region_state"]["reached"] is False
+    assert res.registered["region_state_again"]["reached"] is True
+
+
 HOOKS = {
+    "scaivault_region_state": ExampleHook(setup=_seed_asm_mix, check=_region_state_check, extra_vars={
+        "scaivault_rotation_groups": [],
+        "scaivault_namespaces": [{"name": "billing", "prefixes": ["prod/billing/"],
+                                  "mapping": [{"match": "prod/billing/**", "path": "environments/production/billing/**"}]}]}),
     "scaivault_rotation_policy": ExampleHook(setup=_seed_orders_db, check=_rotation_check),
     "scaivault_subscription_events": ExampleHook(setup=_seed_orders_db, pre_tasks=EVENT_TASKS, check=_events_check),
     "scaivault_policy_test": ExampleHook(extra_vars={

@@ -1,0 +1,182 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the scailabs.scaivault collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The region's state record against the dev server in process: reached only at the recorded fixed point."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+
+import pytest
+
+from unit.fakes import FakeAsm, asm_entry  # pylint: disable=import-error
+
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import AsmError, ScaiVaultUnknownOutcome
+from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.region_state import record_document
+from ansible_collections.scailabs.scaivault.plugins.module_utils._run import region_state
+
+RECORD = "infra/scaivault-runbook/east"
+LOCK = "scaivault-runbook-lock"
+
+
+class LockingAsm(FakeAsm):
+    """FakeAsm plus DescribeSecret of the run lock (absent unless ``lock_tags`` is set)."""
+
+    def __init__(self, **kwargs):
+        super(LockingAsm, self).__init__(**kwargs)
+        self.lock_tags = None
+
+    def describe(self, secret_id):
+        self._count("DescribeSecret")
+        if secret_id != LOCK or self.lock_tags is None:
+            raise AsmError("not found", code="ResourceNotFoundException")
+        return {"Name": LOCK, "Tags": [{"Key": k, "Value": v} for k, v in self.lock_tags.items()]}
+
+
+def spec(**overrides):
+    base = {"region": "us-east-1", "record_path": RECORD, "lock_name": LOCK, "inputs": {"scaivault_region": "us-east-1"},
+            "namespaces": [{"name": "apps", "prefixes": ["prod/apps/"],
+                            "mapping": [{"match": "prod/apps/**", "path": "east/apps/**"}]}],
+            "asm_prefixes": ["prod/"], "backend": "aws-us-east-1",
+            "credentials": {"path": "infra/aws/reader", "data": {"access_key_id": "AKIAREADER0000000001"}},
+            "rotation_policies": [], "webhooks": []}
+    base.update(overrides)
+    return base
+
+
+@pytest.fixture
+def estate(inprocess_vault):
+    asm = LockingAsm(entries=[asm_entry("prod/apps/a"), asm_entry("prod/apps/b")])
+    inprocess_vault.put("east/apps/a", {"k": "1"}, metadata={"source": {"name": "prod/apps/a"}})
+    inprocess_vault.put("east/apps/b", {"k": "2"})
+    inprocess_vault.put("infra/aws/reader", {"access_key_id": "AKIAREADER0000000001"}, secret_type="json")
+    return asm, inprocess_vault, inprocess_vault.client(retries=0)
+
+
+def record_now(asm, client, the_spec=None):
+    the_spec = the_spec or spec()
+    document = record_document(region_state.read_current(asm, client, the_spec), {"migrate": {"counts": {"total": 2}}},
+                               "2026-12-01T00:00:00Z", job="test")
+    return region_state.write_record(client, the_spec["record_path"], document)
+
+
+def test_without_a_record_the_first_read_decides_and_nothing_else_is_read(estate):
+    asm, vault, client = estate
+    before = len(vault.sent)
+    reached, reasons, record = region_state.compare(asm, client, spec())
+    assert (reached, record) == (False, None)
+    assert reasons and "no state record yet" in reasons[0]
+    assert asm.calls == {}
+    assert [(r.method, r.url.path) for r in vault.sent[before:]] == [("GET", "/v1/secrets/" + RECORD)]
+
+
+def test_reached_after_recording_and_read_only(estate):
+    asm, vault, client = estate
+    changed, previous = record_now(asm, client)
+    assert changed and previous is None
+    stored = vault.get(RECORD)
+    assert stored["data"]["summary"] == {"migrate": {"counts": {"total": 2}}} and stored["data"]["job"] == "test"
+    # Digests only: no value of any secret is in the record.
+    assert "AKIAREADER0000000001" not in str(stored) and "'k'" not in str(stored["data"])
+    sent_before = len(vault.sent)
+    vault.get("east/apps/a")  # a consumer's read moves last_accessed_at only
+    reached, reasons, record = region_state.compare(asm, client, spec())
+    assert (reached, reasons) == (True, [])
+    assert record["summary"] == {"migrate": {"counts": {"total": 2}}}
+    assert all(r.method == "GET" for r in vault.sent[sent_before:])
+
+
+def test_recording_an_equal_state_again_writes_nothing(estate):
+    asm, vault, client = estate
+    record_now(asm, client)
+    puts = vault.requests("PUT", RECORD)
+    changed, previous = record_now(asm, client)
+    assert not changed and previous is not None and vault.requests("PUT", RECORD) == puts
+
+
+def test_check_mode_plans_the_record_and_writes_nothing(estate):
+    asm, vault, client = estate
+    document = record_document(region_state.read_current(asm, client, spec()), {}, "t")
+    assert region_state.write_record(client, RECORD, document, check_mode=True) == (True, None)
+    assert vault.get(RECORD) is None
+
+
+@pytest.mark.parametrize("change, reason", [
+    (lambda asm, vault: vault.put("east/apps/b", {"k": "other"}), "ScaiVault secrets under the namespaces' targets"),
+    (lambda asm, vault: vault.put("east/apps/new", {"k": "3"}), "(2 then, 3 now)"),
+    (lambda asm, vault: asm.entries.append(asm_entry("prod/apps/c")), "the ASM secrets of the region changed (2 then"),
+    (lambda asm, vault: asm.entries[0].update(LastChangedDate=datetime.datetime(2026, 12, 2)), "the ASM secrets"),
+    (lambda asm, vault: vault.put("infra/aws/reader", {"access_key_id": "AKIAOTHER00000000002"}, secret_type="json"),
+     "reader credentials changed: infra/aws/reader"),
+])
+def test_any_change_of_what_the_phases_read_means_not_reached(estate, change, reason):
+    asm, vault, client = estate
+    record_now(asm, client)
+    change(asm, vault)
+    reached, reasons, _record = region_state.compare(asm, client, spec())
+    assert not reached
+    assert len(reasons) == 1 and reason in reasons[0], reasons
+
+
+def test_a_changed_input_or_other_credentials_mean_not_reached(estate):
+    asm, _vault, client = estate
+    record_now(asm, client)
+    reached, reasons, _record = region_state.compare(asm, client, spec(inputs={"scaivault_region": "us-east-1",
+                                                                               "migrate_workers": 4}))
+    assert not reached and reasons == ["the run's input (host variables, collection version) changed"]
+    other = spec(credentials={"path": "infra/aws/reader", "data": {"access_key_id": "AKIANEW0000000000003"}})
+    reached, reasons, _record = region_state.compare(asm, client, other)
+    assert not reached and reasons == ["the federation reader credentials changed: infra/aws/reader"]
+
+
+def test_asm_read_timestamps_do_not_count(estate):
+    asm, _vault, client = estate
+    record_now(asm, client)
+    asm.entries[0]["LastAccessedDate"] = datetime.datetime(2026, 12, 2)
+    assert region_state.compare(asm, client, spec())[0] is True
+
+
+def test_the_record_itself_and_the_lock_are_left_out_of_the_listings(estate):
+    asm, vault, client = estate
+    wide = spec(namespaces=[{"name": "all", "prefixes": ["prod/"], "mapping": [{"match": "prod/**", "path": "**"}]}])
+    record_now(asm, client, wide)
+    asm.entries.append(asm_entry(LOCK))  # released with recovery: listed by ASM, never part of the state
+    assert region_state.compare(asm, client, wide)[:2] == (True, [])
+    assert vault.get(RECORD) is not None
+
+
+def test_a_held_lock_means_another_run_is_changing_the_region(estate):
+    asm, _vault, client = estate
+    record_now(asm, client)
+    asm.lock_tags = {"scaivault:lock:holder": "awx@node-2:0badc0de"}
+    reached, reasons, _record = region_state.compare(asm, client, spec())
+    assert not reached and reasons == ["another run holds the run lock of this region (awx@node-2:0badc0de)"]
+
+
+def test_backends_policies_and_webhooks_by_name(estate):
+    asm, vault, client = estate
+    policies = spec(rotation_policies=["asm-db"], webhooks=["rotate-db"])
+    record_now(asm, client, policies)
+    assert region_state.compare(asm, client, policies)[0] is True
+    answer = vault.http.post("/v1/webhooks", json={"name": "rotate-db", "url": "https://hooks.example/rotate",
+                                                   "events": ["secret.rotated"],
+                                                   "secret": "whsec-unit-0123456789abcdef0123456789"})
+    assert answer.status_code in (200, 201), answer.text
+    reached, reasons, _record = region_state.compare(asm, client, policies)
+    assert not reached and reasons == ["the option A webhooks changed: rotate-db"]
+
+
+def test_an_unknown_outcome_of_the_record_write_is_read_back(estate):
+    asm, vault, client = estate
+    vault.faults([{"kind": "drop_after", "method": "PUT", "path_regex": "^/v1/secrets/" + RECORD + "$", "count": 1}])
+    changed, _previous = record_now(asm, client)
+    assert changed and vault.requests("PUT", RECORD) == 1 and vault.get(RECORD) is not None
+    vault.faults([{"kind": "drop_before", "method": "PUT", "path_regex": "^/v1/secrets/" + RECORD + "$", "count": 1}])
+    kept = vault.get(RECORD)["data"]
+    with pytest.raises(ScaiVaultUnknownOutcome):
+        record_now(asm, client, spec(inputs={"other": True}))
+    # Read back, not there: an error, never a second PUT; the stored record is the first one.
+    assert vault.requests("PUT", RECORD) == 2 and vault.get(RECORD)["data"] == kept
