@@ -22,7 +22,8 @@ description:
     the region's secrets (metadata only, C(ListSecrets) filtered by the namespaces' prefixes and names); the
     ScaiVault secrets under the static prefixes of the namespaces' target templates (metadata only); the
     federation backends of the region; the named rotation policies and webhooks; and, when O(credentials) are
-    given, whether ScaiVault holds exactly those reader credentials (compared inside the module). It reduces each
+    given, whether ScaiVault holds exactly those reader credentials at O(credentials_path) (compared inside the
+    module). It reduces each
     part to a digest and compares it with the record. RV(reached) is true only when every part is equal and no
     other run holds the lock."
   - "With O(record=true) it reads the same parts and stores their digests with O(summary) at O(record_path)
@@ -32,7 +33,7 @@ description:
     bookkeeping) are left out of the digests. A ScaiVault that adds another such field makes every run a full one,
     never a wrong skip; RV(reasons) names the part that differed."
   - Values never leave the module. The record holds SHA-256 digests of metadata and the run's summary (names and
-    counts); O(inputs) and O(credentials) are C(no_log) and never returned.
+    counts); O(credentials) is C(no_log), and neither it nor O(inputs) is returned.
 extends_documentation_fragment:
   - scailabs.scaivault.scaivault
   - scailabs.scaivault.aws
@@ -63,6 +64,8 @@ options:
       - Everything of the run's input that decides what the phases do (the playbook passes the region host's
         C(scaivault_*) and role variables, without connection settings and secrets). Only its digest is kept;
         the collection version is added to it, so an upgrade runs every region fully once.
+      - Never returned; the echoed module arguments show only how many variables it holds. Leave secrets out
+        (their digest would be stored); compare them by value with O(credentials).
     type: dict
     default: {}
   namespaces:
@@ -80,10 +83,13 @@ options:
   backend:
     description: The region's federation backend (compared with every backend whose C(config.region) is O(region)).
     type: str
+  credentials_path:
+    description: ScaiVault path of the federation reader credentials (see O(credentials)).
+    type: str
   credentials:
     description:
-      - The federation reader credentials the federation phase stores, as C({path, data}). The module reads
-        C(path) and compares its data with C(data) inside the module.
+      - The federation reader credentials the federation phase stores at O(credentials_path). The module reads
+        that path and compares its data with these inside the module; neither is returned.
     type: dict
   rotation_policies:
     description: Names of the rotation policies of the region's option A groups.
@@ -208,10 +214,11 @@ def argument_spec():
     return dict(
         record_path=dict(type="str", required=True),
         record=dict(type="bool", default=False),
-        inputs=dict(type="dict", default={}, no_log=True),
+        inputs=dict(type="dict", default={}),
         namespaces=dict(type="list", elements="dict", required=True),
         asm_prefixes=dict(type="list", elements="str", default=[]),
         backend=dict(type="str"),
+        credentials_path=dict(type="str"),
         credentials=dict(type="dict", no_log=True),
         rotation_policies=dict(type="list", elements="str", default=[]),
         webhooks=dict(type="list", elements="str", default=[]),
@@ -228,9 +235,14 @@ def shown(record):
     return dict((key, record.get(key)) for key in ("recorded_at", "job", "collection_version", "summary"))
 
 
+def inputs_view(inputs):
+    """What the invocation echo shows of O(inputs): only its size (host variables are digested, never shown)."""
+    return "%d variable(s), digested" % len(inputs)
+
+
 def run(module):
     params = module.params
-    spec = dict(params)
+    spec = dict(params, credentials={"path": params["credentials_path"], "data": params["credentials"]})
     try:
         if not params["record"]:
             reached, reasons, record = region_state.compare(module.asm, module.scaivault, spec)
@@ -252,7 +264,8 @@ def run(module):
 
 
 def main():
-    run_module(run, argument_spec(), asm=True)
+    run_module(run, argument_spec(), asm=True, option_views={"inputs": inputs_view},
+               required_by={"credentials": "credentials_path"})
 
 
 if __name__ == "__main__":

@@ -150,6 +150,11 @@ def test_migrate_playbook_runs_end_to_end_then_changes_nothing(estate):
     summary = json.loads((estate.reports / "migrate-summary.json").read_text())
     rows = {row["host"]: row for row in summary["regions"]}
     assert rows[EAST]["counts"]["unchanged"] > 0 and rows[EAST]["counts"]["migrated"] == 0
+    # Nothing changed after run 1: run 2 skipped the changing phases and reports from the record, a failure that
+    # every run repeats included.
+    assert rows[EAST]["state"]["phases_skipped"] and rows[WEST]["state"]["phases_skipped"]
+    assert rows[EAST]["failed"] == [{"name": "prod/legacy/Bad+Name", "reason": "invalid_path"}]
+    assert rows[EAST]["counts"]["failed"] == 1 and rows[EAST]["counts"]["unchanged"] == east["counts"]["total"] - 2
     assert rows[WEST]["rotation"]["option_b"][0]["staleness_bound"] == "15m"
     assert (estate.reports / "migrate-summary.md").read_text().startswith("# ScaiVault migration summary")
     assert "region           host" in run2.stdout  # the on-screen table

@@ -268,7 +268,7 @@ def sv_5xx(servers):
 
 
 def sv_429(servers):
-    servers.dev_faults([{"kind": "status", "status": 429, "retry_after": 1, "share": 0.2, "path_regex": "^/v1/",
+    servers.dev_faults([{"kind": "status", "status": 429, "retry_after": 1, "share": 0.05, "path_regex": "^/v1/",
                          "seed": 13}])
 
 
@@ -292,7 +292,7 @@ def combined(servers):
 CASES = {
     "baseline (no fault)": no_fault,
     "ScaiVault 503 on 5%, 500 on 30% of reads": sv_5xx,
-    "ScaiVault 429 Retry-After:1 on 20%": sv_429,
+    "ScaiVault 429 Retry-After:1 on 5%": sv_429,
     "ScaiVault drop_after on 5% (unknown outcome)": sv_drop_after,
     "ASM ThrottlingException on 30%": asm_throttle,
 }
@@ -367,7 +367,7 @@ def first_asm_retried(first, dev, asm):
 FIRST_RUN = {
     "baseline (no fault)": first_no_fault,
     "ScaiVault 503 on 5%, 500 on 30% of reads": first_sv_5xx,
-    "ScaiVault 429 Retry-After:1 on 20%": first_sv_429,
+    "ScaiVault 429 Retry-After:1 on 5%": first_sv_429,
     "ScaiVault drop_after on 5% (unknown outcome)": first_sv_unknown,
     "ASM ThrottlingException on 30%": first_asm_retried,
 }
