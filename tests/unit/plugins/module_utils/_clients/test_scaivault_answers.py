@@ -1,0 +1,212 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the scailabs.scaivault collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""How the ScaiVault client reads the answers whose shape is [assumed] (list envelopes and cursors, batch answers,
+federation status, a refused page size) and what it keeps of an error (request id, scope, fields), edge by edge. The
+dev server answers our reading only, so the other shapes are scripted."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.scailabs.scaivault.plugins.module_utils._clients import scaivault as sv
+
+from .test_scaivault import Script, error_body, make_client
+
+
+@pytest.mark.parametrize("body, expected", [
+    (None, ([], "empty")),
+    ([{"path": "a"}], ([{"path": "a"}], "list")),
+    ({"data": None, "secrets": [1]}, ([1], "secrets")),
+    ({"backends": None}, ([], "backends")),
+    ({"items": "x"}, (None, None)),
+    ({"results": [1]}, (None, None)),
+    ({"total": 0}, ([], "none")),
+    ("text", (None, None)),
+])
+def test_list_pages(body, expected):
+    assert sv.list_page(body) == expected
+    assert sv.list_items(body) == (expected[0] or [])
+
+
+@pytest.mark.parametrize("body, expected", [
+    ({"cursor": "", "next_cursor": "n1"}, ("n1", "next_cursor")),
+    ({"next": "c2"}, ("c2", "next")),
+    ({"next": "/v1/secrets?limit=5&cursor=c3"}, ("c3", "next")),
+    ({"next": "https://vault.example/v1/secrets?cursor=c4&cursor=c5"}, ("c5", "next")),
+    ({"next": "http://vault.example/v1/secrets?cursor=c6"}, ("c6", "next")),
+    ({"next": "HTTPS://vault.example/page"}, ("HTTPS://vault.example/page", "next")),
+    ({"next": "https://vault.example/page"}, ("https://vault.example/page", "next")),
+    ({"next": "page?x=1"}, ("page?x=1", "next")),
+    ({"cursor": 5}, (None, None)),
+    ([], (None, None)),
+])
+def test_next_cursors(body, expected):
+    assert sv.next_cursor(body) == expected
+
+
+@pytest.mark.parametrize("body, expected", [
+    (None, {}),
+    ([], None),
+    ({"secrets": {"a": {"path": "a"}}}, {"a": {"path": "a"}}),
+    ({"secrets": [{"path": "a", "v": 1}]}, {"a": {"path": "a", "v": 1}}),
+    ({"secrets": [{"path": "a"}, {"name": "b"}]}, None),
+    ({"secrets": [{"path": "a"}, "b"]}, None),
+    ({"errors": {"a": {}}}, {}),
+    ({}, {}),
+    ({"results": {}}, None),
+    ({"secrets": "a", "errors": {}}, None),
+])
+def test_batch_answers(body, expected):
+    assert sv.batch_secrets(body) == expected
+
+
+@pytest.mark.parametrize("body, expected", [
+    ({"status": " Degraded ", "connection": {"status": "TIMEOUT", "latency_ms": 5}, "errors": ["boom", {"code": "c"}]},
+     {"status": "degraded", "connection": {"status": "timeout", "latency_ms": 5},
+      "errors": [{"source": None, "code": None, "message": "boom"}, {"code": "c"}]}),
+    ({"status": "HEALTHY", "connection": "up"}, {"status": "healthy", "connection": "up", "errors": []}),
+    ({"status": "ERROR", "connection": {"latency_ms": 1}, "errors": "text"},
+     {"status": "error", "connection": {"latency_ms": 1}, "errors": "text"}),
+    ({"status": None}, None),
+    ([], None),
+])
+def test_federation_status_objects(body, expected):
+    assert sv.normalized_status(body) == expected
+
+
+def test_a_federation_status_reports_the_value_as_the_tenant_sent_it():
+    client = make_client(Script((200, {"status": "Healthy"})))
+    assert client.backend_status("fed_1") == {"status": "healthy", "errors": []}
+    assert client.capabilities()["seen"] == {"federation_status_value": "Healthy"}
+
+
+@pytest.mark.parametrize("api_path, key", [("/secrets/a/b", "secrets"), ("federation/backends", "federation"),
+                                           ("/", "root"), ("", "root"), ("/audit/logs/", "audit")])
+def test_endpoint_keys(api_path, key):
+    assert sv._endpoint_key(api_path) == key  # pylint: disable=protected-access
+
+
+@pytest.mark.parametrize("error, expected", [
+    ({"code": "access_denied", "message": "no"}, (403, "access_denied", "no")),
+    ({"code": "invalid_path"}, (400, "invalid_path", "refused by the batch endpoint")),
+    ({"code": "backend_unavailable", "message": ""}, (502, "backend_unavailable", "refused by the batch endpoint")),
+    ({"code": "secret_not_found", "message": "gone"}, (None, "secret_not_found", "gone")),
+])
+def test_a_per_path_batch_error_as_an_error(error, expected):
+    exc = sv.batch_path_error("a/b", error)
+    assert (exc.status, exc.code, exc.message, exc.path) == expected + ("a/b",)
+
+
+def test_discoveries_are_shared_per_url_and_tenant():
+    def settings(url, tenant_id=None):
+        return sv.ConnectionSettings.resolve({"url": url, "token": "t", "tenant_id": tenant_id}, environ={})
+
+    one = sv.discoveries_for(settings("https://v.example/"))
+    assert sv.discoveries_for(settings("https://v.example")) is one
+    assert sv.discoveries_for(settings("https://v.example", "")) is one
+    assert sv.discoveries_for(settings("https://w.example")) is not one
+    tenant = sv.discoveries_for(settings("https://v.example", "tnt_a"))
+    assert tenant is not one and sv.discoveries_for(settings("https://v.example/", "tnt_a")) is tenant
+    assert sv.discoveries_for(settings("https://v.example", "tnt_b")) is not tenant
+
+
+@pytest.mark.parametrize("status, body, limit, learnt", [
+    (422, error_body("validation_error", fields=["limit"]), 1000, True),
+    (400, error_body("invalid_parameter"), 1000, True),
+    (400, error_body("unknown_parameter"), 101, True),
+    (422, error_body("validation_error", fields=["prefix"]), 1000, False),
+    (422, error_body("something_else"), 1000, False),
+    (422, error_body("validation_error", fields=["limit"]), 100, False),
+    (403, error_body("validation_error"), 1000, False),
+])
+def test_a_refused_page_size(status, body, limit, learnt):
+    page = (200, {"secrets": [{"path": "a"}]})
+    script = Script((status, body), page) if learnt else Script((status, body))
+    warnings = []
+    client = make_client(script, warnings=warnings)
+    if learnt:
+        assert [item["path"] for item in client.list_secrets(limit=limit)] == ["a"]
+        assert [r.url.params["limit"] for r in script.requests] == [str(limit), "100"]
+        assert warnings[0].startswith("ScaiVault GET /v1/secrets refused limit=%d (%d %s) (list_limit secrets): pages "
+                                      "of 100 items for the rest of this run; cost: %d times as many list calls. " % (
+                                          limit, status, body["error"]["code"], max(1, limit // 100)))
+        assert client.capabilities()["choices"] == {"list_limit secrets": 100}
+    else:
+        with pytest.raises(sv.ScaiVaultError) as info:
+            list(client.list_secrets(limit=limit))
+        assert (info.value.status, len(script.requests), warnings) == (status, 1, [])
+
+
+def test_a_page_size_refused_after_the_first_page_is_an_error():
+    script = Script((200, {"secrets": [{"path": "a"}], "cursor": "c"}),
+                    (422, error_body("validation_error", fields=["limit"])))
+    with pytest.raises(sv.ScaiVaultError) as info:
+        list(make_client(script).list_secrets())
+    assert (info.value.status, len(script.requests)) == (422, 2)
+
+
+def test_a_learnt_page_size_caps_larger_pages_only():
+    script = Script((422, error_body("validation_error", fields=["limit"])), *[(200, [])] * 4)
+    client = make_client(script)
+    for limit in (1000, 500, 100, 7):
+        list(client.list_secrets(limit=limit))
+    assert [r.url.params["limit"] for r in script.requests] == ["1000", "100", "100", "100", "7"]
+
+
+@pytest.mark.parametrize("answer, expected", [({"identity_id": "sa:x", "scopes": "a b"}, {"identity_id": "sa:x",
+                                                                                         "scopes": ["a", "b"]}),
+                                              ({"scopes": ["a"]}, {"scopes": ["a"]}), (["x"], {}), (None, {})])
+def test_whoami_reads_scopes_in_either_spelling(answer, expected):
+    script = Script((200, answer))
+    assert make_client(script).whoami() == expected
+    assert script.methods() == [("GET", "/v1/auth/whoami")]
+
+
+@pytest.mark.parametrize("answer, headers, expected", [
+    (error_body("insufficient_scope", required_scope="secrets:write"), {},
+     ("req_123", "secrets:write", {"required_scope": "secrets:write"})),
+    ({"error": {"code": "insufficient_scope", "message": "no"}}, {"X-Request-ID": "req_h1"},
+     ("req_h1", "federation:read", {"required_scope": "federation:read"})),
+    ({"error": {"code": "access_denied", "message": "no", "details": {"fields": ["mode"]}}}, {},
+     (None, None, {"fields": ["mode"]})),
+    ({"error": {"code": "access_denied", "message": "no"}}, {"X-Request-ID": "bad id!"}, (None, None, {})),
+])
+def test_what_an_error_keeps(answer, headers, expected):
+    script = Script((403, answer, headers))
+    with pytest.raises(sv.ScaiVaultError) as info:
+        make_client(script).list_backends()
+    assert (info.value.request_id, info.value.required_scope, info.value.details) == expected
+    assert (info.value.path, info.value.method) == ("/federation/backends", "GET")
+
+
+def test_the_batch_read_fallback_refused_names_the_scope_it_needs():
+    script = Script((404, error_body("not_found")), (403, error_body("access_denied", "denied")))
+    with pytest.raises(sv.ScaiVaultError) as info:
+        make_client(script).batch_metadata(["a"])
+    # A batch read's error may echo values: its text is withheld, the explanation is the client's own.
+    assert info.value.message == ("the server's message was withheld because it may echo what was sent (this tenant has no batch-metadata route; its fallback, the batch read, "
+                                  "needs secrets:read)")
+    assert (info.value.status, info.value.code, info.value.required_scope) == (403, "access_denied", "secrets:read")
+
+
+@pytest.mark.parametrize("status, body, message, code", [
+    (403, {"error": {"code": "access_denied"}}, "Forbidden", "access_denied"),
+    (403, {"error": {"code": "access_denied", "message": ""}}, "Forbidden", "access_denied"),
+    (599, None, "HTTP 599", "http_599"),
+    (409, "not json", "Conflict", "conflict"),
+])
+def test_an_error_without_a_message_is_named_by_its_status(status, body, message, code):
+    with pytest.raises(sv.ScaiVaultError) as info:
+        make_client(Script((status, body)), retries=0).whoami()
+    assert (info.value.message, info.value.code, info.value.status) == (message, code, status)
+
+
+def test_per_path_batch_errors_never_repeat_the_paths_asked_for(inprocess_vault):
+    inprocess_vault.put("s/a", {"k": "v"})
+    found, errors = inprocess_vault.client().batch_metadata(["s/a", "s/x"])
+    assert sorted(found) == ["s/a"]
+    assert errors == {"s/x": {"code": "secret_not_found", "message": sv.WITHHELD}}  # the server's text names s/x
