@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import httpx
 import pytest
 
 from ansible_collections.scailabs.scaivault.plugins.module_utils._clients import scaivault as sv
@@ -210,3 +211,68 @@ def test_per_path_batch_errors_never_repeat_the_paths_asked_for(inprocess_vault)
     found, errors = inprocess_vault.client().batch_metadata(["s/a", "s/x"])
     assert sorted(found) == ["s/a"]
     assert errors == {"s/x": {"code": "secret_not_found", "message": sv.WITHHELD}}  # the server's text names s/x
+
+
+def test_a_retry_after_a_connection_failure_says_so():
+    warnings = []
+    script = Script(httpx.ConnectError("refused"), (200, {"path": "a", "version": 1}))
+    assert make_client(script, warnings=warnings).get_secret("a")["version"] == 1
+    assert [warning.split("; retrying in ")[0] for warning in warnings] == ["ScaiVault GET a: connection_error"]
+
+
+@pytest.mark.parametrize("status, body, answer, seen", [
+    (201, {"path": "a", "version": 1}, {"path": "a", "version": 1}, "201 object"),
+    (200, {"path": "a", "version": 2, "data": {"k": "v"}}, {"path": "a", "version": 2}, "200 object with data"),
+    (200, {"data": {"k": "v"}}, {}, "200 no body with data"),
+    (204, None, {}, "204 no body"),
+])
+def test_put_answers_are_noted_by_shape(status, body, answer, seen):
+    client = make_client(Script((status, body)))
+    assert client.put_secret("a", {"k": "v"}) == answer
+    assert client.capabilities()["seen"] == {"put_answer": seen}
+
+
+@pytest.mark.parametrize("refusal, fallback", [
+    ((422, error_body("weird", fields=["permanent"])), True),
+    ((400, error_body("invalid_parameter")), True),
+    ((422, error_body("weird", fields=["other"])), False),
+    ((403, error_body("invalid_request")), False),
+])
+def test_a_refused_hard_delete_flag_is_one_named_in_the_fields_or_a_parameter_refusal(refusal, fallback):
+    script = Script(refusal, (204, None)) if fallback else Script(refusal)
+    client = make_client(script)
+    if fallback:
+        assert client.delete_secret("a", permanent=True) is True
+        assert client.capabilities()["choices"] == {"hard_delete": "hard"}
+    else:
+        with pytest.raises(sv.ScaiVaultError) as info:
+            client.delete_secret("a", permanent=True)
+        assert (type(info.value), info.value.status, len(script.requests)) == (sv.ScaiVaultError, refusal[0], 1)
+
+
+def test_a_learnt_hard_delete_flag_refused_later_is_that_error():
+    script = Script((400, error_body("invalid_request", fields=["permanent"])), (204, None),
+                    (400, error_body("invalid_request", fields=["hard"])))
+    client = make_client(script)
+    assert client.delete_secret("a", permanent=True) is True
+    with pytest.raises(sv.ScaiVaultError) as info:
+        client.delete_secret("b", permanent=True)
+    assert (type(info.value), info.value.code, info.value.path) == (sv.ScaiVaultError, "invalid_request", "b")
+    assert [dict(r.url.params) for r in script.requests] == [{"permanent": "true"}, {"hard": "true"}, {"hard": "true"}]
+
+
+@pytest.mark.parametrize("path", ["metadata", "a/b/metadata"])
+def test_a_path_named_metadata_never_probes_a_route(path):
+    script = Script()
+    assert make_client(script).update_metadata(path, {"owner": "o"}) is None and script.requests == []
+
+
+@pytest.mark.parametrize("version, seen", [(3, "PATCH /v1/secrets/{path} (writes a version)"),
+                                           (4, "PATCH /v1/secrets/{path}"), (None, "PATCH /v1/secrets/{path}")])
+def test_a_metadata_route_that_writes_a_version_is_noted(version, seen):
+    stored = {"path": "a/b", "version": 4, "metadata": {"owner": "o"}}
+    script = Script((200, None), (200, {"secrets": {"a/b": stored}, "errors": {}}))
+    client = make_client(script)
+    assert client.update_metadata("a/b", {"owner": "o"}, version=version) == stored  # no answer: the one read back
+    assert client.capabilities()["seen"] == {"metadata_update": seen}
+    assert client.capabilities()["choices"] == {"metadata_update": 0, "batch_metadata": "native"}

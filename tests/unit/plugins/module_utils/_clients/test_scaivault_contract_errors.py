@@ -93,3 +93,21 @@ def test_an_answer_of_an_unexpected_shape_names_the_assumption(answers, call, er
     assert (info.value.message, info.value.status, info.value.path, info.value.method) == error
     assert info.value.code == "contract_mismatch"
     assert [(r.method, r.url.raw_path.decode()) for r in script.requests] == requests
+
+
+def test_a_wrong_url_is_probed_once():
+    script = Script(NOT_FOUND, NOT_FOUND, NOT_FOUND)
+    client = make_client(script)
+    for path in ("a/b", "a/c"):
+        with pytest.raises(sv.ScaiVaultContractError):
+            client.get_secret(path)
+    assert script.methods() == [("GET", "/v1/secrets/a/b"), ("GET", "/v1/auth/whoami"), ("GET", "/v1/secrets/a/c")]
+    assert client.capabilities()["choices"] == {"api_routes": "missing"}
+
+
+@pytest.mark.parametrize("probe", [(403, error_body("access_denied")), (404, error_body("tenant_not_found"))])
+def test_a_probe_refused_for_another_reason_than_a_missing_route_means_the_api_is_there(probe):
+    script = Script(NOT_FOUND, probe)
+    client = make_client(script, retries=0)
+    assert client.get_secret("a/b") is None
+    assert client.capabilities()["choices"] == {"api_routes": "present"}

@@ -140,3 +140,21 @@ def test_an_error_of_a_read_that_echoes_its_answer_never_carries_the_value(inpro
     assert VALUE not in info.value.describe() and VALUE not in repr(info.value.details)
     assert info.value.message == "the server's message was withheld because it may echo what was sent (fields: data)"
     assert (info.value.status, info.value.path) == (500, "r/a" if info.value.method == "GET" else "/secrets/batch")
+
+
+def test_retries_are_counted_and_said_in_their_words(inprocess_vault):
+    inprocess_vault.put("r/a", {"k": "v"})
+    inprocess_vault.faults([{"kind": "status", "status": 503, "method": "GET", "count": 2},
+                            {"kind": "drop_before", "method": "PUT", "count": 1}])
+    warnings = []
+    client = inprocess_vault.client(retries=2, warnings=warnings)
+    assert client.get_secret("r/a")["version"] == 1
+    assert client.counter.snapshot()["retries"] == 2
+    with pytest.raises(ScaiVaultUnknownOutcome) as info:
+        client.put_secret("r/a", {"k": "w"})
+    assert info.value.message == ("PUT r/a: the connection failed after the request was sent (RemoteProtocolError); its "
+                                  "outcome is unknown (re-read before writing again)")
+    assert [warning.split("; retrying in ")[0] for warning in warnings] == [
+        "ScaiVault GET r/a: 503 service_unavailable"] * 2
+    snapshot = client.counter.snapshot()
+    assert (snapshot["retries"], snapshot["GET read"], snapshot["PUT write"], snapshot["total"]) == (2, 3, 1, 4)
