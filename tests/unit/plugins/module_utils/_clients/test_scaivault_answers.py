@@ -276,3 +276,86 @@ def test_a_metadata_route_that_writes_a_version_is_noted(version, seen):
     assert client.update_metadata("a/b", {"owner": "o"}, version=version) == stored  # no answer: the one read back
     assert client.capabilities()["seen"] == {"metadata_update": seen}
     assert client.capabilities()["choices"] == {"metadata_update": 0, "batch_metadata": "native"}
+
+
+@pytest.mark.parametrize("listing, seen", [({"secrets": [{"secret_path": "b"}, {"secret_path": "a"}]}, "secret_path"),
+                                           ({"data": [{"path": "b"}, {"path": "a"}]}, "path"),
+                                           ({"data": ["b", "a"]}, "string")])
+def test_rotation_assignment_shapes_are_noted(listing, seen):
+    script = Script((200, listing))
+    client = make_client(script)
+    assert client.rotation_secret_paths("rot_1", page_size=50) == ["a", "b"]
+    assert client.capabilities()["seen"]["rotation_assignments"] == seen
+    assert script.requests[0].url.params["limit"] == "50"
+
+
+def test_a_listing_leaves_out_soft_deleted_items_and_values_wherever_they_are():
+    script = Script((200, {"secrets": [{"path": "x", "deleted_at": "2026-01-01T00:00:00Z"}, {"path": "a", "data": "v"},
+                                       "odd"]}))
+    client = make_client(script)
+    assert list(client.list_secrets()) == [{"path": "a"}, "odd"]
+    assert client.capabilities()["seen"] == {"list_envelope secrets": "secrets/-/no has_more",
+                                             "list_soft_deleted": "listed (left out by the collection)"}
+
+
+@pytest.mark.parametrize("status, body, seen", [(202, {"sync_id": "s1", "status": "started"}, "202"),
+                                                (200, {"id": "s2", "status": "QUEUED"}, "200")])
+def test_sync_answers_are_noted(status, body, seen):
+    client = make_client(Script((status, body)))
+    client.sync_backend("fed_1")
+    assert client.capabilities()["seen"] == {"federation_sync": seen}
+
+
+@pytest.mark.parametrize("errors, expected", [
+    ({"a": "text"}, {"a": {"code": "batch_error", "message": ""}}),
+    ({"a": {"code": "access_denied"}}, {"a": {"code": "access_denied", "message": ""}}),
+    ({"a": {"code": "bad code!", "message": "no way"}}, {"a": {"code": "batch_error", "message": "no way"}}),
+])
+def test_per_path_batch_errors_of_any_shape(errors, expected):
+    script = Script((200, {"secrets": {}, "errors": errors}))
+    assert make_client(script).batch_read(["team/app-secret"]) == ({}, expected)
+
+
+@pytest.mark.parametrize("metadata, stored", [({}, None), (None, {})])
+def test_no_metadata_and_empty_metadata_are_the_same(metadata, stored):
+    answer = {"path": "a/b", "version": 1}
+    if stored is not None:
+        answer["metadata"] = stored
+    script = Script((200, None), (200, {"secrets": {"a/b": answer}, "errors": {}}))
+    client = make_client(script)
+    assert client.update_metadata("a/b", metadata) == answer
+    assert client.capabilities()["choices"]["metadata_update"] == 0
+
+
+def test_introspection_that_cannot_connect_is_a_connection_error():
+    script = Script(httpx.ConnectError("refused"))
+    with pytest.raises(sv.ScaiVaultConnectionError):
+        make_client(script, retries=0).introspect()
+
+
+@pytest.mark.parametrize("options, problems", [
+    (dict(url="https://v.example", client_id="c"), [
+        "no credentials: set token (or SCAIVAULT_TOKEN), or client_id and client_secret (or SCAIVAULT_CLIENT_ID / "
+        "SCAIVAULT_CLIENT_SECRET)"]),
+    (dict(url="https://v.example", token="t", retries=0), []),
+])
+def test_connection_problems_at_their_edges(options, problems):
+    assert sv.ConnectionSettings.resolve(options, environ={}).problems() == problems
+
+
+def test_a_ca_path_that_exists_is_no_problem(tmp_path):
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("x")
+    assert sv.ConnectionSettings.resolve(dict(url="https://v.example", token="t", ca_path=str(bundle)),
+                                         environ={}).problems() == []
+
+
+def test_plain_http_allowed_off_loopback_is_warned_per_endpoint():
+    settings = sv.ConnectionSettings.resolve(dict(url="http://v.example", client_id="c", client_secret="s",
+                                                  token_url="http://key.example/token", allow_insecure_http=True),
+                                             environ={})
+    assert sv.insecure_http_warnings(settings) == [
+        "url http://v.example is plain http:// off loopback (allow_insecure_http=true): credentials and values cross "
+        "the network in clear",
+        "token_url http://key.example/token is plain http:// off loopback (allow_insecure_http=true): credentials and "
+        "values cross the network in clear"]
