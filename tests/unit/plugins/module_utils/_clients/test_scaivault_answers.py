@@ -359,3 +359,13 @@ def test_plain_http_allowed_off_loopback_is_warned_per_endpoint():
         "the network in clear",
         "token_url http://key.example/token is plain http:// off loopback (allow_insecure_http=true): credentials and "
         "values cross the network in clear"]
+
+
+def test_backend_ids_are_one_path_segment_and_any_answer_is_read():
+    script = Script((204, None), (204, None), (404, error_body("backend_not_found")))
+    client = make_client(script)
+    assert client.update_backend("fed/1", {"mode": "proxy"}) == {}
+    assert client.delete_backend("fed/1") is True and client.delete_backend("fed/1") is False
+    assert [(r.method, r.url.raw_path.decode()) for r in script.requests] == [
+        ("PATCH", "/v1/federation/backends/fed%2F1"), ("DELETE", "/v1/federation/backends/fed%2F1"),
+        ("DELETE", "/v1/federation/backends/fed%2F1")]
