@@ -369,3 +369,10 @@ def test_backend_ids_are_one_path_segment_and_any_answer_is_read():
     assert [(r.method, r.url.raw_path.decode()) for r in script.requests] == [
         ("PATCH", "/v1/federation/backends/fed%2F1"), ("DELETE", "/v1/federation/backends/fed%2F1"),
         ("DELETE", "/v1/federation/backends/fed%2F1")]
+
+
+def test_a_retry_of_a_call_that_names_no_secret_names_its_endpoint():
+    warnings = []
+    script = Script(httpx.ConnectError("refused"), (200, {"secrets": []}))
+    assert list(make_client(script, warnings=warnings).list_secrets()) == []
+    assert [warning.split("; retrying in ")[0] for warning in warnings] == ["ScaiVault GET /secrets: connection_error"]
