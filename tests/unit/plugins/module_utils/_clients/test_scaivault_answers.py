@@ -376,3 +376,24 @@ def test_a_retry_of_a_call_that_names_no_secret_names_its_endpoint():
     script = Script(httpx.ConnectError("refused"), (200, {"secrets": []}))
     assert list(make_client(script, warnings=warnings).list_secrets()) == []
     assert [warning.split("; retrying in ")[0] for warning in warnings] == ["ScaiVault GET /secrets: connection_error"]
+
+
+def test_a_route_that_changes_nothing_is_passed_over_for_the_next_one():
+    stored = {"path": "a/b", "version": 3, "metadata": {"owner": "o"}}
+    script = Script((200, None), (200, {"secrets": {"a/b": dict(stored, metadata={})}, "errors": {}}),
+                    (200, dict(stored, etag="e1")), (200, {"secrets": {"a/b": stored}, "errors": {}}))
+    client = make_client(script)
+    assert client.update_metadata("a/b", {"owner": "o"}, version=3) == dict(stored, etag="e1")  # the route's answer
+    assert script.methods() == [("PATCH", "/v1/secrets/a/b"), ("POST", "/v1/secrets/batch/metadata"),
+                                ("PATCH", "/v1/secrets/a/b/metadata"), ("POST", "/v1/secrets/batch/metadata")]
+    assert client.capabilities()["choices"]["metadata_update"] == 1
+
+
+def test_a_metadata_route_probe_is_resent_after_a_502_and_a_refusal_names_the_secret():
+    stored = {"path": "a/b", "version": 3, "metadata": {"owner": "o"}}
+    script = Script((502, error_body("bad_gateway")), (200, stored), (200, {"secrets": {"a/b": stored}, "errors": {}}))
+    assert make_client(script, retries=1).update_metadata("a/b", {"owner": "o"}) == stored
+    sv.forget_discoveries()
+    with pytest.raises(sv.ScaiVaultError) as info:
+        make_client(Script((403, error_body("access_denied")))).update_metadata("a/b", {"owner": "o"})
+    assert (info.value.status, info.value.path, info.value.method) == (403, "a/b", "PATCH")
