@@ -158,9 +158,10 @@ def test_a_learnt_page_size_caps_larger_pages_only():
     assert [r.url.params["limit"] for r in script.requests] == ["1000", "100", "100", "100", "7"]
 
 
-@pytest.mark.parametrize("answer, expected", [({"identity_id": "sa:x", "scopes": "a b"}, {"identity_id": "sa:x",
-                                                                                         "scopes": ["a", "b"]}),
-                                              ({"scopes": ["a"]}, {"scopes": ["a"]}), (["x"], {}), (None, {})])
+@pytest.mark.parametrize("answer, expected", [
+    ({"identity_id": "sa:x", "scopes": "a b"}, {"identity_id": "sa:x", "scopes": ["a", "b"]}),
+    ({"scopes": ["a"]}, {"scopes": ["a"]}), (["x"], {}), (None, {}),
+])
 def test_whoami_reads_scopes_in_either_spelling(answer, expected):
     script = Script((200, answer))
     assert make_client(script).whoami() == expected
@@ -189,8 +190,8 @@ def test_the_batch_read_fallback_refused_names_the_scope_it_needs():
     with pytest.raises(sv.ScaiVaultError) as info:
         make_client(script).batch_metadata(["a"])
     # A batch read's error may echo values: its text is withheld, the explanation is the client's own.
-    assert info.value.message == ("the server's message was withheld because it may echo what was sent (this tenant has no batch-metadata route; its fallback, the batch read, "
-                                  "needs secrets:read)")
+    assert info.value.message == (sv.WITHHELD + " (this tenant has no batch-metadata route; its fallback, the batch "
+                                  "read, needs secrets:read)")
     assert (info.value.status, info.value.code, info.value.required_scope) == (403, "access_denied", "secrets:read")
 
 
