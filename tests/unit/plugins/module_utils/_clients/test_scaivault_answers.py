@@ -398,3 +398,43 @@ def test_a_metadata_route_probe_is_resent_after_a_502_and_a_refusal_names_the_se
     with pytest.raises(sv.ScaiVaultError) as info:
         make_client(Script((403, error_body("access_denied")))).update_metadata("a/b", {"owner": "o"})
     assert (info.value.status, info.value.path, info.value.method) == (403, "a/b", "PATCH")
+
+
+@pytest.mark.parametrize("call, before", [(lambda c: c.batch_read(["team/app-secret"]), []),
+                                          (lambda c: c.batch_metadata(["team/x"]), [(404, error_body("not_found"))])])
+def test_a_batch_read_error_is_withheld_whatever_it_says(call, before):
+    """A batch read's answer holds values: its error text cannot be proved clean (here it names only a value)."""
+    script = Script(*(before + [(500, error_body("internal_error", "boom: Zq9-stored-value"))] * 4))
+    with pytest.raises(sv.ScaiVaultError) as info:
+        call(make_client(script, retries=0))
+    assert info.value.message == sv.WITHHELD and info.value.status == 500
+
+
+def test_a_sync_is_resent_after_a_502_with_its_empty_body():
+    script = Script((502, error_body("bad_gateway")), (202, {"sync_id": "s1", "status": "started"}))
+    assert make_client(script, retries=1).sync_backend("fed_1")["sync_id"] == "s1"
+    assert [(r.method, r.url.path, r.content) for r in script.requests] == [
+        ("POST", "/v1/federation/backends/fed_1/sync", b"{}")] * 2
+
+
+def test_the_rate_limits_seen_per_category():
+    headers = {"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "9", "X-RateLimit-Reset": "30"}
+    client = make_client(Script((200, {"path": "a"}, headers), (200, {"secrets": []}, dict(headers, **{
+        "X-RateLimit-Remaining": "bad"}))))
+    client.get_secret("a")
+    list(client.list_secrets())
+    assert client.rate_limits_seen() == {"read": {"limit": 10, "remaining": 9, "reset": 30.0}}
+
+
+def test_an_attachment_of_no_known_shape_is_noted_as_such():
+    client = make_client(Script((200, {"data": [{"name": "a"}]})))
+    with pytest.raises(sv.ScaiVaultContractError):
+        client.rotation_secret_paths("rot_1")
+    assert client.capabilities()["seen"]["rotation_assignments"] == "?"
+
+
+def test_urls_that_differ_only_in_a_trailing_letter_are_other_tenants():
+    def settings(url):
+        return sv.ConnectionSettings.resolve({"url": url, "token": "t"}, environ={})
+
+    assert sv.discoveries_for(settings("https://v.example/X")) is not sv.discoveries_for(settings("https://v.example"))
