@@ -438,3 +438,15 @@ def test_urls_that_differ_only_in_a_trailing_letter_are_other_tenants():
         return sv.ConnectionSettings.resolve({"url": url, "token": "t"}, environ={})
 
     assert sv.discoveries_for(settings("https://v.example/X")) is not sv.discoveries_for(settings("https://v.example"))
+
+
+def test_each_route_passed_over_is_named_in_the_warning():
+    stored = {"path": "a/b", "version": 3, "metadata": {}}
+    script = Script((200, None), (200, {"secrets": {"a/b": stored}, "errors": {}}), (501, error_body("not_implemented")),
+                    (405, error_body("method_not_allowed")))
+    warnings = []
+    assert make_client(script, warnings=warnings).update_metadata("a/b", {"owner": "o"}) is None
+    assert warnings[0].startswith(
+        "ScaiVault has no metadata-only update route (PATCH /v1/secrets/{path}: 200 but the metadata did not change; "
+        "PATCH /v1/secrets/{path}/metadata: 501 not_implemented; PUT /v1/secrets/{path}/metadata: 405 "
+        "method_not_allowed) (metadata_update): ")
