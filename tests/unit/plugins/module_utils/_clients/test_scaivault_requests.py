@@ -156,3 +156,27 @@ def test_retries_are_counted_and_said_in_their_words(inprocess_vault):
         "ScaiVault GET r/a: 503 service_unavailable"] * 2
     snapshot = client.counter.snapshot()
     assert (snapshot["retries"], snapshot["GET read"], snapshot["PUT write"], snapshot["total"]) == (2, 3, 1, 4)
+
+
+def test_the_probes_send_exactly_their_documented_bodies(inprocess_vault):
+    inprocess_vault.put("r/a", {"k": "v"})
+    client = inprocess_vault.client()
+    client.batch_metadata(["r/a"])
+    assert client.validation_answer() == (422, "validation_error")
+    assert client_requests(inprocess_vault) == [
+        ("POST", "/v1/secrets/batch/metadata", {"paths": ["r/a"], "options": {"expand_wildcards": False}}),
+        ("POST", "/v1/secrets/batch", {"paths": [], "options": {}})]
+
+
+def test_a_known_metadata_route_that_refuses_names_the_secret(tmp_path):
+    vault = InProcessVault(tmp_path / "vault", contract="alt:metadata_patch")
+    try:
+        vault.put("r/a", {"k": "v"})
+        client = vault.client(retries=0)
+        client.update_metadata("r/a", {"owner": "one"})
+        vault.faults([{"kind": "status", "status": 403, "method": "PATCH"}])
+        with pytest.raises(sv.ScaiVaultError) as info:
+            client.update_metadata("r/a", {"owner": "two"})
+        assert (info.value.status, info.value.path, info.value.method) == (403, "r/a", "PATCH")
+    finally:
+        vault.close()
