@@ -42,6 +42,8 @@ def test_list_pages(body, expected):
     ({"next": "HTTPS://vault.example/page"}, ("HTTPS://vault.example/page", "next")),
     ({"next": "https://vault.example/page"}, ("https://vault.example/page", "next")),
     ({"next": "page?x=1"}, ("page?x=1", "next")),
+    ({"next": "page?cursor=c7"}, ("c7", "next")),
+    ({"cursor": "a?cursor=b"}, ("a?cursor=b", "cursor")),
     ({"cursor": 5}, (None, None)),
     ([], (None, None)),
 ])
@@ -450,3 +452,17 @@ def test_each_route_passed_over_is_named_in_the_warning():
         "ScaiVault has no metadata-only update route (PATCH /v1/secrets/{path}: 200 but the metadata did not change; "
         "PATCH /v1/secrets/{path}/metadata: 501 not_implemented; PUT /v1/secrets/{path}/metadata: 405 "
         "method_not_allowed) (metadata_update): ")
+
+
+def test_a_per_path_error_that_repeats_a_value_of_the_same_answer_is_withheld():
+    answer = {"secrets": {"team/app-one": {"path": "team/app-one", "data": {"k": "Zq9-other-value"}}},
+              "errors": {"team/app-two": {"code": "backend_unavailable", "message": "boom Zq9-other-value"},
+                         "team/app-six": {"code": "access_denied", "message": "denied by policy"}}}
+    found, errors = make_client(Script((200, answer))).batch_read(["team/app-one", "team/app-two", "team/app-six"])
+    assert sorted(found) == ["team/app-one"]
+    assert errors == {"team/app-two": {"code": "backend_unavailable", "message": sv.WITHHELD},
+                      "team/app-six": {"code": "access_denied", "message": "denied by policy"}}
+
+
+def test_per_path_errors_that_are_not_an_object_are_ignored():
+    assert make_client(Script((200, {"secrets": {}, "errors": ["x"]}))).batch_read(["team/app-one"]) == ({}, {})
