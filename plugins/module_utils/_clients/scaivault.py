@@ -535,13 +535,13 @@ class ScaiVaultClient:
                 raw = self._send(method, api_path, json_body, params, headers, category, costs)
             except _NOT_SENT_ERRORS as exc:
                 error = self._transport_error(exc, method, api_path, secret_path, sent=False)
-                if self._retry(attempt, attempts, deadline, error, None):
+                if self._retry(attempt, attempts, deadline, error, None, secret_path or api_path):
                     continue
                 raise error
             except _MAYBE_SENT_ERRORS as exc:
                 self.counter.add("%s %s" % (method, category))  # it was sent: it counts, answer or not
                 error = self._transport_error(exc, method, api_path, secret_path, sent=True, idempotent=idempotent)
-                if idempotent and self._retry(attempt, attempts, deadline, error, None):
+                if idempotent and self._retry(attempt, attempts, deadline, error, None, secret_path or api_path):
                     continue
                 raise error
             except httpx.HTTPError as exc:
@@ -565,7 +565,7 @@ class ScaiVaultClient:
                     internal_errors += 1
                     if internal_errors > INTERNAL_ERROR_RETRIES:
                         raise error
-                if self._retry(attempt, attempts, deadline, error, raw.headers.get("retry-after")):
+                if self._retry(attempt, attempts, deadline, error, raw.headers.get("retry-after"), secret_path or api_path):
                     continue
                 raise error
             if not idempotent and error.status in (500, 502, 504):
@@ -605,8 +605,9 @@ class ScaiVaultClient:
             return True
         return False
 
-    def _retry(self, attempt, attempts, deadline, error, retry_after):
-        """Sleep before the next attempt and say so; False when out of attempts or time."""
+    def _retry(self, attempt, attempts, deadline, error, retry_after, where):
+        """Sleep before the next attempt and say so (``where``: the secret, or the endpoint of a call that names
+        none); False when out of attempts or time."""
         if attempt >= attempts:
             return False
         delay = None
@@ -622,7 +623,7 @@ class ScaiVaultClient:
             return False
         self.counter.add_retry()
         self._warn("ScaiVault %s %s: %s; retrying in %.1fs (attempt %d of %d)" % (
-            error.method or "", error.path or "", _short(error), delay, attempt + 1, attempts))
+            error.method or "", where, _short(error), delay, attempt + 1, attempts))
         self._sleep(delay)
         return True
 
