@@ -66,7 +66,11 @@ def test_sigterm_finishes_requests_in_progress_then_exits_cleanly(spawn_server):
     result = {}
     slow = threading.Thread(target=lambda: result.update(response=dev.client().put("/v1/secrets/slow/one", json={"data": {}})))
     slow.start()
-    time.sleep(0.2)
+    # SIGTERM once the PUT is being handled (the server's own in-flight count), not after a guessed delay.
+    deadline = time.monotonic() + 10
+    while dev.dev("GET", "/_dev/counters")["in_flight"] < 1:
+        assert time.monotonic() < deadline, "the slow PUT never reached the server"
+        time.sleep(0.01)
     dev.process.proc.terminate()
     slow.join(10)
     assert dev.process.proc.wait(10) == 0

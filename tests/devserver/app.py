@@ -65,6 +65,11 @@ class App:
         self.counters.record(request.method, request.raw_path, label, DROPPED_STATUS if outcome is DROPPED else outcome.status)
         return outcome
 
+    @property
+    def in_flight(self):
+        """API requests being handled now (``/_dev/counters`` shows it: a test can wait for a request to arrive)."""
+        return self._inflight
+
     def reset(self):
         """``/_dev/reset``: back to an empty server with the startup configuration."""
         self.db.wipe()

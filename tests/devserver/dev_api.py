@@ -22,7 +22,7 @@ def register(app):
         return Response(200, {"status": "reset"})
 
     def counters(_request):
-        return Response(200, app.counters.snapshot())
+        return Response(200, dict(app.counters.snapshot(), in_flight=app.in_flight))
 
     def reset_counters(_request):
         app.counters.reset()
