@@ -122,11 +122,10 @@ import socket
 import time
 
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import AsmError
-from ansible_collections.scailabs.scaivault.plugins.module_utils._common.tags import asm_tags_to_dict
 from ansible_collections.scailabs.scaivault.plugins.module_utils._module_base import run_module
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.records import now_tag
+from ansible_collections.scailabs.scaivault.plugins.module_utils._run.run_lock import LOCK_TAGS, read_lock
 
-LOCK_TAGS = {"holder": "scaivault:lock:holder", "label": "scaivault:lock:label", "since": "scaivault:lock:since"}
 POLL_SECONDS = 5
 _UNSAFE = re.compile(r"[^\w.:/=+\-@ ]")
 
@@ -153,20 +152,6 @@ def new_holder():
     except (KeyError, OSError):
         user = "unknown"
     return safe("%s@%s:%s" % (user, socket.gethostname(), secrets.token_hex(4)))
-
-
-def read_lock(asm, name):
-    """{holder, label, since, pending_deletion} of the lock, or {} when there is none."""
-    try:
-        described = asm.describe(name)
-    except AsmError as exc:
-        if exc.not_found:
-            return {}
-        raise
-    tags = asm_tags_to_dict(described.get("Tags"))
-    lock = dict((field, tags.get(key, "")) for field, key in LOCK_TAGS.items())
-    lock["pending_deletion"] = described.get("DeletedDate") is not None
-    return lock
 
 
 def held_message(params, region, lock):

@@ -263,7 +263,7 @@ from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.rotation_
     ENABLED_FIELD, enabled_action, planned_policy, policy_changes, policy_view, resolve_webhook_refs, secret_changes,
     wanted_fields)
 from ansible_collections.scailabs.scaivault.plugins.module_utils._run.resources import (
-    PAGE_SIZE, create_named, delete_if_present, find_named, item_path)
+    PAGE_SIZE, ROTATION_POLICIES as POLICIES, WEBHOOKS, create_named, delete_if_present, find_named, item_path)
 from ansible_collections.scailabs.scaivault.plugins.module_utils._run.subscriptions import rotate_now
 
 try:
@@ -271,7 +271,6 @@ try:
 except ImportError:  # pragma: no cover
     from urllib import quote  # type: ignore
 
-POLICIES = "/rotation/policies"
 KIND = "rotation policy"
 PUBLIC_FIELDS = ("id", "name", "description", "interval", "interval_seconds", "grace_period", "warn_before",
                  "auto_generate", "secret_policy_id", "webhook_ids", "is_active", "secrets_count", "created_at")
@@ -385,7 +384,7 @@ def rotate(module, policy, attached):
 
 def webhook_ids(client, refs):
     """The ids of the webhooks named (by name or id) in refs; every one must exist, once."""
-    webhooks = list(client.paginate("/webhooks", {"limit": PAGE_SIZE}))
+    webhooks = list(client.paginate(WEBHOOKS, {"limit": PAGE_SIZE}))
     ids, unknown, ambiguous = resolve_webhook_refs(refs, webhooks)
     problems = []
     if unknown:

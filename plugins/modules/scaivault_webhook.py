@@ -185,9 +185,7 @@ from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.secret im
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.webhook import (
     UPDATE_SECRET_CHOICES, send_secret, webhook_changes, webhook_view)
 from ansible_collections.scailabs.scaivault.plugins.module_utils._run.resources import (
-    create_named, delete_if_present, find_named, item_path)
-
-WEBHOOKS = "/webhooks"
+    WEBHOOKS, create_named, delete_if_present, find_named, item_path)
 
 
 def argument_spec():

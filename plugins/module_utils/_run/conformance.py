@@ -27,10 +27,9 @@ import itertools
 import secrets as random_tokens
 
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import ScaiVaultError
-from ansible_collections.scailabs.scaivault.plugins.module_utils._run.resources import delete_if_present, item_path
+from ansible_collections.scailabs.scaivault.plugins.module_utils._run.resources import ROTATION_POLICIES as POLICIES, delete_if_present, item_path
 
 SCRATCH_ROOT = "scaivault-preflight"
-POLICIES = "/rotation/policies"
 
 
 def scratch_prefix():

@@ -14,13 +14,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import AsmError, ScaiVaultUnknownOutcome
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import ScaiVaultUnknownOutcome
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.version import COLLECTION_VERSION
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan import region_state as plan
-from ansible_collections.scailabs.scaivault.plugins.module_utils._run.resources import PAGE_SIZE
+from ansible_collections.scailabs.scaivault.plugins.module_utils._run.resources import PAGE_SIZE, ROTATION_POLICIES, WEBHOOKS
+from ansible_collections.scailabs.scaivault.plugins.module_utils._run.run_lock import read_lock
 
-ROTATION_POLICIES = "/rotation/policies"
-WEBHOOKS = "/webhooks"
 # ASM accepts at most 10 values per ListSecrets filter.
 ASM_FILTER_VALUES = 10
 RECORD_METADATA = {
@@ -39,17 +38,11 @@ def read_record(client, path):
 
 
 def lock_holder(asm, lock_name):
-    """The run lock's holder text when another run holds it, else None."""
-    try:
-        described = asm.describe(lock_name)
-    except AsmError as exc:
-        if exc.not_found:
-            return None
-        raise
-    if described.get("DeletedDate") is not None:
+    """The run lock's holder when another run holds it, else None (a lock released with recovery is free)."""
+    lock = read_lock(asm, lock_name)
+    if not lock or lock["pending_deletion"]:
         return None
-    tags = dict((tag.get("Key"), tag.get("Value")) for tag in described.get("Tags") or [])
-    return tags.get("scaivault:lock:holder") or described.get("Description") or lock_name
+    return lock["holder"] or lock_name
 
 
 def _asm_listing(asm, prefixes, skip_names):

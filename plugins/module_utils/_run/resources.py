@@ -24,6 +24,9 @@ except ImportError:  # pragma: no cover
     from urllib import quote  # type: ignore
 
 PAGE_SIZE = 1000
+# The named collections of the API (items found by name: find_named).
+ROTATION_POLICIES = "/rotation/policies"
+WEBHOOKS = "/webhooks"
 
 
 def item_path(collection, item_id, *rest):
