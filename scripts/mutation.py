@@ -42,11 +42,13 @@ SKIPPED = (".git", ".venv", "build", "reports", ".dev", ".pytest_cache", "mutant
            "tests/output")
 
 # test_layers' listing of module_utils is deselected: mutmut keeps its .meta files beside the mutated sources.
+# A unit test takes well under a second; 60 s (not pytest.ini's 600 s) ends a mutant that deadlocks a threaded path
+# sooner - mutmut's own limit is CPU time, which a deadlocked process does not use.
 SETUP_CFG = """[mutmut]
 source_paths={mutated}
 {only}also_copy=
     ansible_collections
-pytest_add_cli_args=-p no:xdist -p no:cacheprovider -q -o addopts=
+pytest_add_cli_args=-p no:xdist -p no:cacheprovider -q -o addopts= -o timeout=60
     --deselect={collection}/tests/unit/plugins/module_utils/test_layers.py::test_module_utils_holds_only_the_layers_and_the_module_base
 pytest_add_cli_args_test_selection={collection}/tests/unit
 """
