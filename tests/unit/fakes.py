@@ -129,12 +129,20 @@ class InProcessVault:
         vault = InProcessVault(tmp_path)
         client = vault.client(retries=0)          # ScaiVaultClient; options as ConnectionSettings
         vault.put("a/b", {"k": "v"})              # out of band, admin token
+
+    Federation: sync runs of the dev server's own workers read ASM at ``NO_ASM`` (they fail at once with
+    status error), or with ``moto_asm=True`` from moto in this process (``moto.mock_aws``: boto3 aims at AWS's
+    own endpoint and moto answers before any socket; ``vault.asm_client()`` fills it). ``vault.hold_syncs()``
+    keeps due runs from starting, ``vault.wait_for_syncs()`` lets them run and returns once none is busy
+    (``/_dev/federation/hold`` and ``/wait``): a test knows which run a status shows, without sleeping.
     """
 
     URL = "http://scaivault.unit"
     TOKEN = "skt_unit_admin"
 
-    def __init__(self, data_dir, contract=None):
+    REGION = "us-east-1"
+
+    def __init__(self, data_dir, contract=None, moto_asm=False):
         import argparse  # pylint: disable=import-outside-toplevel
         import os  # pylint: disable=import-outside-toplevel
 
@@ -143,8 +151,16 @@ class InProcessVault:
         from devserver.main import build_app  # pylint: disable=import-outside-toplevel,import-error
         from devserver.secrets_api import DEFAULT_MAX_SECRET_BYTES  # pylint: disable=import-outside-toplevel,import-error
 
-        # Federation workers reach ASM at the server's endpoint: a closed loopback port here, never AWS itself.
-        args = argparse.Namespace(tokens_file=None, data_dir=str(data_dir), dev_controls=True, asm_endpoint_url=NO_ASM,
+        # Federation workers reach ASM at the server's endpoint: a closed loopback port here, or moto in this process
+        # (AWS's endpoint, answered by mock_aws before boto3 opens a socket), never AWS itself.
+        self.moto = None
+        if moto_asm:
+            from moto import mock_aws  # pylint: disable=import-outside-toplevel
+
+            self.moto = mock_aws()
+            self.moto.start()
+        args = argparse.Namespace(tokens_file=None, data_dir=str(data_dir), dev_controls=True,
+                                  asm_endpoint_url=None if moto_asm else NO_ASM,
                                   max_secret_bytes=DEFAULT_MAX_SECRET_BYTES, rate_limits=None,
                                   contract=Contract(contract or "default"))
         saved = {key: os.environ.pop(key, None) for key in ("SCAIVAULT_DEV_TOKEN", "SCAIVAULT_DEV_ROTATION_TICK")}
@@ -212,6 +228,21 @@ class InProcessVault:
     def faults(self, faults):
         self.app.faults.replace(faults)
 
+    def asm_client(self):
+        """A boto3 Secrets Manager client on the in-process moto (``moto_asm=True``)."""
+        import boto3  # pylint: disable=import-outside-toplevel
+
+        assert self.moto is not None, "InProcessVault(..., moto_asm=True) has an ASM to fill"
+        return boto3.client("secretsmanager", region_name=self.REGION)
+
+    def hold_syncs(self, held=True):
+        """Federation sync runs that become due wait before they start (until ``wait_for_syncs``)."""
+        assert self.http.post("/_dev/federation/hold", json={"held": held}).status_code == 200
+
+    def wait_for_syncs(self, timeout=10):
+        """Release held sync runs; True once no sync worker is running or has a run due."""
+        return self.http.post("/_dev/federation/wait", json={"timeout": timeout}).json()["idle"]
+
     def counters(self):
         return self.app.counters.snapshot()
 
@@ -235,3 +266,5 @@ class InProcessVault:
         self.wait_for_workers()  # a worker stopped with its backend may still finish its last sync
         self.http.close()
         self.app.db.close()
+        if self.moto is not None:
+            self.moto.stop()
