@@ -38,15 +38,19 @@ class FakeAsm:
     dicts, listed as given) is the estate. ListSecrets applies the 'name' filters as ASM does
     (prefix match, values ORed, filters ANDed); other filter keys are ignored.
 
+    Tags: ``tags`` ({name: {key: value}}) of the ``secrets`` estate, or an entry's own ``Tags``; ListSecrets and
+    DescribeSecret show them as ASM does (``[{Key, Value}]``, left out when a secret has none).
+
     ``calls``: {API operation: count}, like ``AsmClient.calls``. ``listings``: the
     ``(filters, include_planned_deletion)`` of every ListSecrets, in order.
     """
 
     ARN_TEMPLATE = "arn:aws:secretsmanager:us-east-1:123456789012:secret:%s-AbCdEf"
 
-    def __init__(self, secrets=None, entries=None):
+    def __init__(self, secrets=None, entries=None, tags=None):
         self.secrets = {} if secrets is None else secrets
         self.entries = entries
+        self.tags = {} if tags is None else tags
         self.calls = {}
         self.listings = []
         # Per-secret answers of BatchGetSecretValue a test wants instead of the value: {name: AsmError}
@@ -63,8 +67,13 @@ class FakeAsm:
     def _listed(self):
         if self.entries is not None:
             return self.entries
-        return [{"Name": name, "ARN": self.ARN_TEMPLATE % name, "SecretVersionsToStages": {versions[-1][0]: ["AWSCURRENT"]}}
-                for name, versions in sorted(self.secrets.items())]
+        listed = []
+        for name, versions in sorted(self.secrets.items()):
+            item = {"Name": name, "ARN": self.ARN_TEMPLATE % name, "SecretVersionsToStages": {versions[-1][0]: ["AWSCURRENT"]}}
+            if self.tags.get(name):
+                item["Tags"] = [{"Key": key, "Value": value} for key, value in sorted(self.tags[name].items())]
+            listed.append(item)
+        return listed
 
     def list_secrets(self, filters=None, include_planned_deletion=False):
         self._count("ListSecrets")
@@ -73,6 +82,20 @@ class FakeAsm:
         for item in self._listed():
             if all(any(item["Name"].startswith(p) for p in values) for values in prefixes):
                 yield item
+
+    def describe(self, secret_id):
+        """DescribeSecret of a name or ARN: its listed fields (Tags included), the stages as VersionIdsToStages."""
+        from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import AsmError  # pylint: disable=import-outside-toplevel
+
+        self._count("DescribeSecret")
+        name = self._name_of(secret_id) if ":secret:" in secret_id else secret_id
+        for item in self._listed():
+            if item["Name"] == name:
+                described = dict(item)
+                described["VersionIdsToStages"] = described.pop("SecretVersionsToStages")
+                return described
+        raise AsmError("ResourceNotFoundException on DescribeSecret for %s: Secrets Manager can't find the specified "
+                       "secret." % name, code="ResourceNotFoundException", operation="DescribeSecret", secret_id=name)
 
     def batch_get_values(self, ids):
         self._count("BatchGetSecretValue")
