@@ -233,6 +233,13 @@ class InProcessVault:
         return sv.ScaiVaultClient(settings, warn=(warnings.append if warnings is not None else None),
                                   sleep=sleeps.append, transport=self.transport, discoveries=sv.Discoveries())
 
+    def client_as(self, identity, scopes=("secrets:read",), **options):
+        """A real ScaiVaultClient whose requests the server attributes to ``identity`` (a token from /_dev/tokens)."""
+        token = "skt_unit_%s" % "".join(char if char.isalnum() else "_" for char in identity)
+        answer = self.http.post("/_dev/tokens", json={"token": token, "identity_id": identity, "scopes": list(scopes)})
+        assert answer.status_code == 201, answer.text
+        return self.client(token=token, **options)
+
     # -- out of band ---------------------------------------------------------------------------------
     def put(self, path, data, **body):
         answer = self.http.put("/v1/secrets/%s" % path, json=dict(body, data=data))
