@@ -538,6 +538,8 @@ class SyncWorker:
             self.wake.clear()
             try:
                 self.engine.wait_while_held(self.stopped)
+                if self.stopped.is_set():  # stopped (deleted, reset) while held: the run is dropped
+                    return
                 interval = self.engine.run_sync(self.backend_id, sync_id)
             except Exception:  # pylint: disable=broad-except
                 LOG.exception("federation sync of %s crashed", self.backend_id)
