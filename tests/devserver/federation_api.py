@@ -7,6 +7,8 @@
     DELETE /v1/federation/backends/{id}        federation:write  204; the paths it synced are removed
     GET    /v1/federation/backends/{id}/status federation:read   {id, name, status, last_sync, ...}
     POST   /v1/federation/backends/{id}/sync   federation:write  202 {sync_id, status: "started"}
+    POST   /_dev/federation/hold {"held": bool}  (dev controls) due sync runs wait before they start / go on
+    POST   /_dev/federation/wait {"timeout": s}  (dev controls) release held runs, return once none is busy: {idle}
 
 Every route is in the ``federation`` rate-limit category. The work is in federation_engine.
 """
@@ -242,8 +244,25 @@ class FederationApi:
         return Response(202, {"sync_id": sync_id, "status": "started", "backend_id": backend.id})
 
 
+def register_dev_controls(app, engine):
+    """``/_dev/federation/hold`` and ``/_dev/federation/wait``: a test decides when sync runs happen (docs/development.md)."""
+
+    def hold(request):
+        body = request.json_object() if request.body else {}
+        engine.hold_syncs(body.get("held", True))
+        return Response(200, {"held": bool(body.get("held", True))})
+
+    def wait(request):
+        body = request.json_object() if request.body else {}
+        return Response(200, {"idle": engine.idle(float(body.get("timeout", 10)))})
+
+    app.dev_router.add("POST", "/_dev/federation/hold", hold)
+    app.dev_router.add("POST", "/_dev/federation/wait", wait)
+
+
 def register(app):
     """Wire federation into the app: routes, the secrets interceptor, the reset hook, resumed sync jobs."""
     api = FederationApi(app, app.secrets)
     api.register(app.router)
+    register_dev_controls(app, api.engine)
     return api

@@ -511,7 +511,13 @@ class SyncWorker:
         self.thread = threading.Thread(target=self._loop, name="federation-sync-%s" % backend_id, daemon=True)
 
     def start(self):
+        self.wake.set()  # the first run is due: busy (FederationEngine.idle) until it is done
         self.thread.start()
+
+    def busy(self):
+        """A run is going on, is asked for (POST .../sync) or is due (started, woken by a PATCH)."""
+        with self.lock:
+            return not self.stopped.is_set() and (self.running or bool(self.pending_ids) or self.wake.is_set())
 
     def request(self, sync_id):
         with self.lock:
@@ -521,6 +527,7 @@ class SyncWorker:
     def stop(self):
         self.stopped.set()
         self.wake.set()
+        self.engine.notify_idle()
 
     def _loop(self):
         while not self.stopped.is_set():
@@ -530,6 +537,9 @@ class SyncWorker:
                 self.running = True
             self.wake.clear()
             try:
+                self.engine.wait_while_held(self.stopped)
+                if self.stopped.is_set():  # stopped (deleted, reset) while held: the run is dropped
+                    return
                 interval = self.engine.run_sync(self.backend_id, sync_id)
             except Exception:  # pylint: disable=broad-except
                 LOG.exception("federation sync of %s crashed", self.backend_id)
@@ -537,6 +547,7 @@ class SyncWorker:
             finally:
                 with self.lock:
                     self.running = False
+                self.engine.notify_idle()
             if interval is None:  # backend gone or no longer in sync mode
                 return
             with self.lock:
@@ -555,6 +566,9 @@ class FederationEngine:
         self._workers = {}
         self._workers_lock = threading.Lock()
         self._proxy_status = {}
+        # /_dev/federation/hold and /_dev/federation/wait: runs held back, and waiting for none to be busy.
+        self._activity = threading.Condition()
+        self._held = False
 
     # -- workers -----------------------------------------------------------------------------
     def start(self):
@@ -599,6 +613,7 @@ class FederationEngine:
     def stop_all(self, join_seconds=2.0):
         with self._workers_lock:
             workers, self._workers = list(self._workers.values()), {}
+        self.hold_syncs(False)
         for worker in workers:
             worker.stop()
         deadline = time.monotonic() + join_seconds
@@ -606,6 +621,29 @@ class FederationEngine:
             worker.thread.join(max(0.0, deadline - time.monotonic()))
         self._proxy_status.clear()
         self.asm.forget()
+
+    # -- dev controls (tests: a sync run at an exact point, never a timing guess) ------------------------
+    def hold_syncs(self, held):
+        """While held, every due run waits before it starts (its status stays as it was)."""
+        with self._activity:
+            self._held = bool(held)
+            self._activity.notify_all()
+
+    def wait_while_held(self, stopped):
+        with self._activity:
+            self._activity.wait_for(lambda: not self._held or stopped.is_set())
+
+    def notify_idle(self):
+        with self._activity:
+            self._activity.notify_all()
+
+    def idle(self, timeout):
+        """True once no worker is busy (runs released first); False after ``timeout`` seconds."""
+        self.hold_syncs(False)
+        with self._workers_lock:
+            workers = list(self._workers.values())
+        with self._activity:
+            return self._activity.wait_for(lambda: not any(worker.busy() for worker in workers), timeout)
 
     def sync_in_progress(self, backend_id):
         with self._workers_lock:

@@ -4,8 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """tests/unit's one ASM stand-in (unit.fakes.FakeAsm) answers what the collection's AsmClient reads from moto.
 
-The engine unit tests trust FakeAsm for listing (name filters), current values, single versions and version
-lists; this holds it to the ASM stand-in for the same estate, field by field of what the engine reads, so the
+The engine unit tests trust FakeAsm for listing (name filters, tags), current values, single versions, version
+lists and DescribeSecret (the run lock's tags, a missing secret); this holds it to the ASM stand-in for the same estate, field by field of what the engine reads, so the
 fake cannot drift. (ScaiVault needs no such proof: unit tests use the dev server's own App in process.)
 """
 
@@ -14,11 +14,14 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.scailabs.scaivault.plugins.module_utils._clients.asm import AsmClient
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import AsmError
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.tags import asm_tags_to_dict
 
 from unit.fakes import FakeAsm
 
 REGION = "us-east-1"
 ESTATE = {"prod/a": ["a-one"], "prod/b": ["b-one", "b-two", "b-three"], "prod/sub/c": ["c-one"], "stage/d": ["d-one"]}
+TAGS = {"prod/b": {"scaivault:lock:holder": "awx@node-2:0badc0de", "env": "prod"}}
 
 
 @pytest.fixture
@@ -27,7 +30,8 @@ def both(asm_client_factory, clean_servers):
     boto = asm_client_factory(REGION)
     fake = {}
     for name, values in ESTATE.items():
-        boto.create_secret(Name=name, SecretString=values[0])
+        tags = [{"Key": key, "Value": value} for key, value in TAGS.get(name, {}).items()]
+        boto.create_secret(Name=name, SecretString=values[0], **({"Tags": tags} if tags else {}))
         for value in values[1:]:
             boto.put_secret_value(SecretId=name, SecretString=value)
         listed = boto.list_secret_version_ids(SecretId=name, IncludeDeprecated=True)["Versions"]
@@ -37,7 +41,11 @@ def both(asm_client_factory, clean_servers):
         fake[name] = [(by_id[value], value) for value in values]
         assert fake[name][-1][0] == current
     real = AsmClient(REGION, boto_client=boto)
-    return real, FakeAsm(fake), boto
+    return real, FakeAsm(fake, tags=TAGS), boto
+
+
+def current_version(stages):
+    return [version_id for version_id, labels in stages.items() if "AWSCURRENT" in labels]
 
 
 def _arns(boto):
@@ -51,8 +59,8 @@ def test_listing_selects_the_same_names_with_the_same_current_version(both, filt
     real, fake, _boto = both
 
     def seen(client):
-        return sorted((item["Name"], [vid for vid, stages in item["SecretVersionsToStages"].items()
-                                      if "AWSCURRENT" in stages]) for item in client.list_secrets(filters=filters))
+        return sorted((item["Name"], current_version(item["SecretVersionsToStages"]), asm_tags_to_dict(item.get("Tags")))
+                      for item in client.list_secrets(filters=filters))
 
     assert seen(fake) == seen(real) != []
 
@@ -78,3 +86,25 @@ def test_current_values_single_versions_and_version_lists_are_the_same(both):
 
         assert labels(fake.list_version_ids(fake.ARN_TEMPLATE % name, include_deprecated=True)) == \
             labels(real.list_version_ids(arns[name], include_deprecated=True, name=name))
+
+
+def test_describe_shows_the_same_tags_and_current_version_and_the_same_not_found(both):
+    real, fake, boto = both
+    arns = _arns(boto)
+
+    def described(client, secret_id):
+        answer = client.describe(secret_id)
+        return (answer["Name"], current_version(answer["VersionIdsToStages"]), asm_tags_to_dict(answer.get("Tags")),
+                "DeletedDate" in answer)
+
+    for name in ESTATE:
+        assert described(fake, name) == described(real, name) == described(real, arns[name])
+        assert described(fake, fake.ARN_TEMPLATE % name) == described(real, name)
+    assert described(fake, "prod/b")[2] == TAGS["prod/b"]
+    missing = []
+    for client in (real, fake):
+        with pytest.raises(AsmError) as err:
+            client.describe("scaivault-runbook-lock")
+        missing.append((err.value.code, err.value.not_found, err.value.operation))
+    assert missing[0] == missing[1] == ("ResourceNotFoundException", True, "DescribeSecret")
+    assert fake.calls["DescribeSecret"] == 2 * len(ESTATE) + 2

@@ -38,15 +38,19 @@ class FakeAsm:
     dicts, listed as given) is the estate. ListSecrets applies the 'name' filters as ASM does
     (prefix match, values ORed, filters ANDed); other filter keys are ignored.
 
+    Tags: ``tags`` ({name: {key: value}}) of the ``secrets`` estate, or an entry's own ``Tags``; ListSecrets and
+    DescribeSecret show them as ASM does (``[{Key, Value}]``, left out when a secret has none).
+
     ``calls``: {API operation: count}, like ``AsmClient.calls``. ``listings``: the
     ``(filters, include_planned_deletion)`` of every ListSecrets, in order.
     """
 
     ARN_TEMPLATE = "arn:aws:secretsmanager:us-east-1:123456789012:secret:%s-AbCdEf"
 
-    def __init__(self, secrets=None, entries=None):
+    def __init__(self, secrets=None, entries=None, tags=None):
         self.secrets = {} if secrets is None else secrets
         self.entries = entries
+        self.tags = {} if tags is None else tags
         self.calls = {}
         self.listings = []
         # Per-secret answers of BatchGetSecretValue a test wants instead of the value: {name: AsmError}
@@ -63,8 +67,13 @@ class FakeAsm:
     def _listed(self):
         if self.entries is not None:
             return self.entries
-        return [{"Name": name, "ARN": self.ARN_TEMPLATE % name, "SecretVersionsToStages": {versions[-1][0]: ["AWSCURRENT"]}}
-                for name, versions in sorted(self.secrets.items())]
+        listed = []
+        for name, versions in sorted(self.secrets.items()):
+            item = {"Name": name, "ARN": self.ARN_TEMPLATE % name, "SecretVersionsToStages": {versions[-1][0]: ["AWSCURRENT"]}}
+            if self.tags.get(name):
+                item["Tags"] = [{"Key": key, "Value": value} for key, value in sorted(self.tags[name].items())]
+            listed.append(item)
+        return listed
 
     def list_secrets(self, filters=None, include_planned_deletion=False):
         self._count("ListSecrets")
@@ -73,6 +82,20 @@ class FakeAsm:
         for item in self._listed():
             if all(any(item["Name"].startswith(p) for p in values) for values in prefixes):
                 yield item
+
+    def describe(self, secret_id):
+        """DescribeSecret of a name or ARN: its listed fields (Tags included), the stages as VersionIdsToStages."""
+        from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import AsmError  # pylint: disable=import-outside-toplevel
+
+        self._count("DescribeSecret")
+        name = self._name_of(secret_id) if ":secret:" in secret_id else secret_id
+        for item in self._listed():
+            if item["Name"] == name:
+                described = dict(item)
+                described["VersionIdsToStages"] = described.pop("SecretVersionsToStages")
+                return described
+        raise AsmError("ResourceNotFoundException on DescribeSecret for %s: Secrets Manager can't find the specified "
+                       "secret." % name, code="ResourceNotFoundException", operation="DescribeSecret", secret_id=name)
 
     def batch_get_values(self, ids):
         self._count("BatchGetSecretValue")
@@ -129,12 +152,20 @@ class InProcessVault:
         vault = InProcessVault(tmp_path)
         client = vault.client(retries=0)          # ScaiVaultClient; options as ConnectionSettings
         vault.put("a/b", {"k": "v"})              # out of band, admin token
+
+    Federation: sync runs of the dev server's own workers read ASM at ``NO_ASM`` (they fail at once with
+    status error), or with ``moto_asm=True`` from moto in this process (``moto.mock_aws``: boto3 aims at AWS's
+    own endpoint and moto answers before any socket; ``vault.asm_client()`` fills it). ``vault.hold_syncs()``
+    keeps due runs from starting, ``vault.wait_for_syncs()`` lets them run and returns once none is busy
+    (``/_dev/federation/hold`` and ``/wait``): a test knows which run a status shows, without sleeping.
     """
 
     URL = "http://scaivault.unit"
     TOKEN = "skt_unit_admin"
 
-    def __init__(self, data_dir, contract=None):
+    REGION = "us-east-1"
+
+    def __init__(self, data_dir, contract=None, moto_asm=False):
         import argparse  # pylint: disable=import-outside-toplevel
         import os  # pylint: disable=import-outside-toplevel
 
@@ -143,8 +174,16 @@ class InProcessVault:
         from devserver.main import build_app  # pylint: disable=import-outside-toplevel,import-error
         from devserver.secrets_api import DEFAULT_MAX_SECRET_BYTES  # pylint: disable=import-outside-toplevel,import-error
 
-        # Federation workers reach ASM at the server's endpoint: a closed loopback port here, never AWS itself.
-        args = argparse.Namespace(tokens_file=None, data_dir=str(data_dir), dev_controls=True, asm_endpoint_url=NO_ASM,
+        # Federation workers reach ASM at the server's endpoint: a closed loopback port here, or moto in this process
+        # (AWS's endpoint, answered by mock_aws before boto3 opens a socket), never AWS itself.
+        self.moto = None
+        if moto_asm:
+            from moto import mock_aws  # pylint: disable=import-outside-toplevel
+
+            self.moto = mock_aws()
+            self.moto.start()
+        args = argparse.Namespace(tokens_file=None, data_dir=str(data_dir), dev_controls=True,
+                                  asm_endpoint_url=None if moto_asm else NO_ASM,
                                   max_secret_bytes=DEFAULT_MAX_SECRET_BYTES, rate_limits=None,
                                   contract=Contract(contract or "default"))
         saved = {key: os.environ.pop(key, None) for key in ("SCAIVAULT_DEV_TOKEN", "SCAIVAULT_DEV_ROTATION_TICK")}
@@ -194,6 +233,13 @@ class InProcessVault:
         return sv.ScaiVaultClient(settings, warn=(warnings.append if warnings is not None else None),
                                   sleep=sleeps.append, transport=self.transport, discoveries=sv.Discoveries())
 
+    def client_as(self, identity, scopes=("secrets:read",), **options):
+        """A real ScaiVaultClient whose requests the server attributes to ``identity`` (a token from /_dev/tokens)."""
+        token = "skt_unit_%s" % "".join(char if char.isalnum() else "_" for char in identity)
+        answer = self.http.post("/_dev/tokens", json={"token": token, "identity_id": identity, "scopes": list(scopes)})
+        assert answer.status_code == 201, answer.text
+        return self.client(token=token, **options)
+
     # -- out of band ---------------------------------------------------------------------------------
     def put(self, path, data, **body):
         answer = self.http.put("/v1/secrets/%s" % path, json=dict(body, data=data))
@@ -211,6 +257,21 @@ class InProcessVault:
 
     def faults(self, faults):
         self.app.faults.replace(faults)
+
+    def asm_client(self):
+        """A boto3 Secrets Manager client on the in-process moto (``moto_asm=True``)."""
+        import boto3  # pylint: disable=import-outside-toplevel
+
+        assert self.moto is not None, "InProcessVault(..., moto_asm=True) has an ASM to fill"
+        return boto3.client("secretsmanager", region_name=self.REGION)
+
+    def hold_syncs(self, held=True):
+        """Federation sync runs that become due wait before they start (until ``wait_for_syncs``)."""
+        assert self.http.post("/_dev/federation/hold", json={"held": held}).status_code == 200
+
+    def wait_for_syncs(self, timeout=10):
+        """Release held sync runs; True once no sync worker is running or has a run due."""
+        return self.http.post("/_dev/federation/wait", json={"timeout": timeout}).json()["idle"]
 
     def counters(self):
         return self.app.counters.snapshot()
@@ -235,3 +296,5 @@ class InProcessVault:
         self.wait_for_workers()  # a worker stopped with its backend may still finish its last sync
         self.http.close()
         self.app.db.close()
+        if self.moto is not None:
+            self.moto.stop()

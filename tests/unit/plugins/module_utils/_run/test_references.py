@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the scailabs.scaivault collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The file walk of the reference scan, its skips and its Markdown, on a tree in tmp_path (no servers)."""
+"""The file walk of the reference scan, its skips and its Markdown, on a tree in tmp_path; the cutover evidence from
+the dev server in process (unit.fakes.InProcessVault): audit rows of real reads by other identities."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -16,7 +17,7 @@ from ansible_collections.scailabs.scaivault.plugins.module_utils._common.options
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.references import Catalog, catalog_entry
 from ansible_collections.scailabs.scaivault.plugins.module_utils._run import references as run
 
-from unit.fakes import FakeAsm
+from unit.fakes import FakeAsm, InProcessVault
 
 NAME = "prod/billing/stripe"
 CATALOG = Catalog([catalog_entry(NAME, region="us-east-1", path="environments/production/billing/stripe",
@@ -92,45 +93,43 @@ def test_markdown_and_summary_name_files_lines_and_statuses(tmp_path):
     assert "| %s:1 | plain (python) | name | %s |" % (os.path.join(str(tmp_path), "app.py"), NAME) in text
 
 
-class FakeVault:
-    """whoami, backends and audit rows: what gather_evidence asks ScaiVault."""
-
-    def __init__(self, rows):
-        self.rows = rows
-        self.queries = []
-
-    def whoami(self):
-        return {"identity_id": "sa:migrator"}
-
-    def list_backends(self):
-        return [{"id": "fb_1", "name": "aws-us-east-1", "type": "aws-secrets-manager", "mode": "proxy",
-                 "config": {"region": "us-east-1"}, "path_mapping": {"external/aws/**": "prod/**"}}]
-
-    def audit_logs(self, path_prefix=None, **filters):
-        self.queries.append(path_prefix)
-        return iter([row for row in self.rows if row["secret_path"].startswith(path_prefix)])
+@pytest.fixture
+def audited(tmp_path):
+    """The dev server in process with ASM on moto: prod/c is readable through a proxy backend at external/aws/c."""
+    vault = InProcessVault(tmp_path / "vault", moto_asm=True)
+    vault.asm_client().create_secret(Name="prod/c", SecretString="c-value")
+    backend = {"name": "aws-us-east-1", "type": "aws-secrets-manager", "config": {"region": "us-east-1"},
+               "path_mapping": {"external/aws/**": "prod/**"}, "mode": "proxy"}
+    assert vault.http.post("/v1/federation/backends", json=backend).status_code == 201
+    yield vault
+    vault.close()
 
 
-def test_evidence_counts_other_identities_and_the_asm_date_inside_the_window():
-    import datetime
+def test_evidence_counts_other_identities_and_the_asm_date_inside_the_window(audited):  # pylint: disable=redefined-outer-name
+    """Real reads by three identities, audited by the dev server; the caller (the migration) is left out."""
+    import datetime  # pylint: disable=import-outside-toplevel
 
     utc = datetime.timezone.utc
-    start, end = datetime.datetime(2026, 1, 10, tzinfo=utc), datetime.datetime(2026, 1, 20, tzinfo=utc)
+    for path in ("environments/a", "environments/b"):
+        audited.put(path, {"k": "v"})
+    migrator = audited.client_as("sa:migrator", scopes=("secrets:read", "audit:read", "federation:read"), retries=0)
+    assert audited.client_as("sa:app").get_secret("environments/a")["data"] == {"k": "v"}
+    assert migrator.get_secret("environments/b")["data"] == {"k": "v"}  # the migration's own read
+    assert audited.client_as("sa:legacy").get_secret("external/aws/c")["data"] == {"value": "c-value"}  # proxied live
+    now = datetime.datetime.now(utc)
+    start = now - datetime.timedelta(hours=1)
     secrets = [{"name": name, "region": "us-east-1", "scaivault_path": "environments/" + name.split("/", 1)[1],
                 "references": refs}
                for name, refs in (("prod/a", 0), ("prod/b", 2), ("prod/c", 0), ("prod/d", 0))]
-    rows = [{"id": 1, "secret_path": "environments/a", "action": "read", "identity_id": "sa:app",
-             "timestamp": "2026-01-15T00:00:00Z"},
-            {"id": 2, "secret_path": "environments/b", "action": "read", "identity_id": "sa:migrator",
-             "timestamp": "2026-01-15T00:00:00Z"},
-            {"id": 3, "secret_path": "external/aws/c", "action": "read", "identity_id": "sa:legacy",
-             "timestamp": "2026-01-16T00:00:00Z"}]
-    listing = {"prod/a": {"LastAccessedDate": datetime.datetime(2026, 1, 1, tzinfo=utc)},
-               "prod/d": {"LastAccessedDate": datetime.datetime(2026, 1, 10, tzinfo=utc)}}
-    vault = FakeVault(rows)
-    found, meta = run.gather_evidence(vault, secrets, listing, start, end, region="us-east-1")
+    start_day = datetime.datetime(start.year, start.month, start.day, tzinfo=utc)
+    listing = {"prod/a": {"LastAccessedDate": start_day - datetime.timedelta(days=9)},
+               "prod/d": {"LastAccessedDate": start_day}}
+    mark = len(audited.sent)
+    found, meta = run.gather_evidence(migrator, secrets, listing, start, None, region="us-east-1")
     assert meta == {"identity": "sa:migrator", "excluded_identities": ["sa:migrator"], "audit_queries": 2}
-    assert sorted(vault.queries) == ["environments/", "external/aws/"]
+    queries = sorted(request.url.params["path_prefix"] for request in audited.sent[mark:]
+                     if request.url.path == "/v1/audit/logs")
+    assert queries == ["environments/", "external/aws/"]
     counts = run.cutover(secrets, found, scanned=True)
     status = dict((secret["name"], secret["cutover"]["status"]) for secret in secrets)
     assert status == {"prod/a": "moved", "prod/b": "not_started", "prod/c": "not_started", "prod/d": "not_started"}
@@ -139,7 +138,7 @@ def test_evidence_counts_other_identities_and_the_asm_date_inside_the_window():
     assert a["new_path_readers"] == ["sa:app"] and a["asm_accessed_in_window"] is False
     assert c["federated"] == [{"path": "external/aws/c", "backend": "aws-us-east-1", "mode": "proxy", "reads": 1,
                                "readers": ["sa:legacy"]}]
-    assert d["asm_last_accessed"] == "2026-01-10T00:00:00Z" and d["asm_accessed_in_window"] is True
+    assert d["asm_last_accessed"] == start_day.strftime("%Y-%m-%dT00:00:00Z") and d["asm_accessed_in_window"] is True
     assert secrets[1]["cutover"]["new_path_reads"] == 0  # the migration's own read does not count
 
 
@@ -407,8 +406,7 @@ def test_evidence_from_the_dev_server_in_the_window_without_the_callers_and_excl
         inprocess_vault.put(path, {"k": "v"})
         for _read in range(count):
             inprocess_vault.http.get("/v1/secrets/" + path)
-    client = inprocess_vault.client(retries=0)
-    client.whoami = lambda: {"identity_id": "sa:migrator"}
+    client = inprocess_vault.client_as("sa:migrator", scopes=("audit:read", "federation:read"), retries=0)
     secrets = [{"name": "prod/a", "region": None, "scaivault_path": "apps/a"},
                {"name": "prod/b", "region": "eu-west-1", "scaivault_path": "apps/b"},
                {"name": "prod/c", "region": "us-east-1", "scaivault_path": None}]

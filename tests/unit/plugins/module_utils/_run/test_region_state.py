@@ -14,26 +14,12 @@ import pytest
 
 from unit.fakes import FakeAsm, asm_entry  # pylint: disable=import-error
 
-from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import AsmError, ScaiVaultUnknownOutcome
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import ScaiVaultUnknownOutcome
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.region_state import record_document
 from ansible_collections.scailabs.scaivault.plugins.module_utils._run import region_state
 
 RECORD = "infra/scaivault-runbook/east"
 LOCK = "scaivault-runbook-lock"
-
-
-class LockingAsm(FakeAsm):
-    """FakeAsm plus DescribeSecret of the run lock (absent unless ``lock_tags`` is set)."""
-
-    def __init__(self, **kwargs):
-        super(LockingAsm, self).__init__(**kwargs)
-        self.lock_tags = None
-
-    def describe(self, secret_id):
-        self._count("DescribeSecret")
-        if secret_id != LOCK or self.lock_tags is None:
-            raise AsmError("not found", code="ResourceNotFoundException")
-        return {"Name": LOCK, "Tags": [{"Key": k, "Value": v} for k, v in self.lock_tags.items()]}
 
 
 def spec(**overrides):
@@ -49,7 +35,7 @@ def spec(**overrides):
 
 @pytest.fixture
 def estate(inprocess_vault):
-    asm = LockingAsm(entries=[asm_entry("prod/apps/a"), asm_entry("prod/apps/b")])
+    asm = FakeAsm(entries=[asm_entry("prod/apps/a"), asm_entry("prod/apps/b")])
     inprocess_vault.put("east/apps/a", {"k": "1"}, metadata={"source": {"name": "prod/apps/a"}})
     inprocess_vault.put("east/apps/b", {"k": "2"})
     inprocess_vault.put("infra/aws/reader", {"access_key_id": "AKIAREADER0000000001"}, secret_type="json")
@@ -143,7 +129,8 @@ def test_the_record_itself_and_the_lock_are_left_out_of_the_listings(estate):
     asm, vault, client = estate
     wide = spec(namespaces=[{"name": "all", "prefixes": ["prod/"], "mapping": [{"match": "prod/**", "path": "**"}]}])
     record_now(asm, client, wide)
-    asm.entries.append(asm_entry(LOCK))  # released with recovery: listed by ASM, never part of the state
+    # Released with recovery (pending deletion): listed by ASM, free, never part of the state.
+    asm.entries.append(asm_entry(LOCK, DeletedDate=datetime.datetime(2026, 12, 1)))
     assert region_state.compare(asm, client, wide)[:2] == (True, [])
     assert vault.get(RECORD) is not None
 
@@ -151,9 +138,18 @@ def test_the_record_itself_and_the_lock_are_left_out_of_the_listings(estate):
 def test_a_held_lock_means_another_run_is_changing_the_region(estate):
     asm, _vault, client = estate
     record_now(asm, client)
-    asm.lock_tags = {"scaivault:lock:holder": "awx@node-2:0badc0de"}
+    assert region_state.compare(asm, client, spec())[0] is True and asm.calls["DescribeSecret"] == 1, "no lock: free"
+    asm.entries.append(asm_entry(LOCK, Tags=[{"Key": "scaivault:lock:holder", "Value": "awx@node-2:0badc0de"}]))
     reached, reasons, _record = region_state.compare(asm, client, spec())
     assert not reached and reasons == ["another run holds the run lock of this region (awx@node-2:0badc0de)"]
+
+
+def test_a_lock_without_a_holder_tag_is_held_and_named(estate):
+    asm, _vault, client = estate
+    record_now(asm, client)
+    asm.entries.append(asm_entry(LOCK))
+    reached, reasons, _record = region_state.compare(asm, client, spec())
+    assert not reached and reasons == ["another run holds the run lock of this region (%s)" % LOCK]
 
 
 def test_backends_policies_and_webhooks_by_name(estate):
