@@ -35,15 +35,17 @@ GENEROUS_LIMIT = 1000000
 class _Bucket:
     """Continuous refill at ``per_minute / 60`` tokens per second, capacity ``per_minute``."""
 
-    def __init__(self, per_minute, time_scale=1.0):
+    def __init__(self, per_minute, time_scale=1.0, monotonic=time.monotonic, wall=time.time):
         self.capacity = float(per_minute)
         self.rate = per_minute / 60.0 * time_scale
         self.scaled = time_scale != 1
         self.tokens = self.capacity
-        self.stamp = time.monotonic()
+        self.monotonic = monotonic
+        self.wall = wall
+        self.stamp = monotonic()
 
     def refill(self):
-        now = time.monotonic()
+        now = self.monotonic()
         self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
 
@@ -54,8 +56,8 @@ class _Bucket:
             "X-RateLimit-Remaining": str(int(math.floor(self.tokens))),
             # Whole seconds as documented; a time-scaled bucket (full in well under a second) to the millisecond,
             # else a client could not tell its refill rate from it.
-            "X-RateLimit-Reset": ("%.3f" % (time.time() + seconds_to_full) if self.scaled
-                                  else str(int(math.ceil(time.time() + seconds_to_full)))),
+            "X-RateLimit-Reset": ("%.3f" % (self.wall() + seconds_to_full) if self.scaled
+                                  else str(int(math.ceil(self.wall() + seconds_to_full)))),
         }
 
     def retry_after(self, units=1.0):
@@ -91,8 +93,11 @@ def validate_settings(settings):
 
 
 class RateLimiter:
-    def __init__(self, baseline=None):
-        """``baseline`` (from --rate-limits) is what ``/_dev/reset`` returns to."""
+    def __init__(self, baseline=None, monotonic=time.monotonic, wall=time.time):
+        """``baseline`` (from --rate-limits) is what ``/_dev/reset`` returns to. ``monotonic`` and ``wall`` are the
+        clocks of the buckets (refill) and of X-RateLimit-Reset: a unit test runs the limiter on simulated time."""
+        self._monotonic = monotonic
+        self._wall = wall
         self._baseline = validate_settings(baseline) if baseline else {"enabled": False, "per_minute": dict(DEFAULT_PER_MINUTE),
                                                                        "time_scale": 1}
         self._lock = threading.Lock()
@@ -116,7 +121,7 @@ class RateLimiter:
         """The live bucket (lock held by the caller); a full one when ``create`` is False and none exists."""
         bucket = self._buckets.get((identity_id, category))
         if bucket is None:
-            bucket = _Bucket(self.settings["per_minute"][category], self.settings["time_scale"])
+            bucket = _Bucket(self.settings["per_minute"][category], self.settings["time_scale"], self._monotonic, self._wall)
             if create:
                 self._buckets[(identity_id, category)] = bucket
         bucket.refill()

@@ -329,9 +329,11 @@ class Response:
 class RateLimitState:
     """Last X-RateLimit-* figures seen per category, for client-side pacing."""
 
-    def __init__(self):
+    def __init__(self, wall=time.time):
+        """``wall``: the clock that stamps when figures were seen (X-RateLimit-Reset is read against it)."""
         self._lock = threading.Lock()
         self._state = {}
+        self._wall = wall
 
     def update(self, category, headers):
         try:
@@ -341,7 +343,7 @@ class RateLimitState:
         except (KeyError, ValueError, TypeError):
             return
         with self._lock:
-            self._state[category] = (limit, remaining, reset, time.time())
+            self._state[category] = (limit, remaining, reset, self._wall())
 
     def get(self, category):
         with self._lock:

@@ -2,7 +2,7 @@
 # Copyright: Contributors to the scailabs.scaivault collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""WritePacer against a simulated server bucket: the run sits at the limit without 429s."""
+"""WritePacer against the dev server's rate limiter on simulated time: the run sits at the limit without 429s."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -16,34 +16,66 @@ import pytest
 from ansible_collections.scailabs.scaivault.plugins.module_utils._clients.pacing import (
     ReadPacing, WritePacer, _window_seconds, read_costs)
 
+from ansible_collections.scailabs.scaivault.plugins.module_utils._clients.scaivault import RateLimitState
+from devserver.errors import ApiError  # pylint: disable=import-error
+from devserver.ratelimit import RateLimiter  # pylint: disable=import-error
 from unit.fakes import FakeClock
 
 
-class FakeServer:
-    """A token bucket like the dev server's, answering with X-RateLimit-* figures."""
+class ServerBucket:
+    """The dev server's own rate limiter (tests/devserver/ratelimit.py) on the simulated clock, its answers read by
+    the client's own RateLimitState: the figures WritePacer gets from a live server, without waiting real minutes.
+
+    ``tokens``: the bucket is first drained to that many tokens (requests of the same identity, on the clock)."""
+
+    IDENTITY = "sa:migrator"
+    WALL_AT_START = 1.7e9  # the simulated wall clock (X-RateLimit-Reset) moves with ``clock``
 
     def __init__(self, per_minute, clock, tokens=None):
-        self.capacity = float(per_minute)
-        self.rate = per_minute / 60.0
-        self.tokens = self.capacity if tokens is None else float(tokens)
         self.clock = clock
-        self.stamp = clock()
-        self.state = None
+        self.per_minute = per_minute
+        wall = lambda: self.WALL_AT_START + clock.now  # noqa: E731
+        self.limiter = RateLimiter({"enabled": True, "per_minute": {"write": per_minute}}, monotonic=clock, wall=wall)
+        self.seen = RateLimitState(wall=wall)
         self.accepted = 0
         self.rejected = 0
         self.lock = threading.Lock()
+        if tokens is not None:
+            self.spend_down_to(tokens)
+            self.accepted = 0
+
+    def state(self):
+        """What the pacer reads: (limit, remaining, reset, seen_at) of the last answer the client saw."""
+        return self.seen.get("write")
 
     def request(self):
+        """One write request, answered a millisecond later on the clock (so each answer is seen as newer than the
+        last, as on real time): a token taken, or a 429; the client sees its headers either way."""
         with self.lock:
-            now = self.clock()
-            self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-            self.stamp = now
-            if self.tokens < 1.0:
-                self.rejected += 1
-            else:
-                self.tokens -= 1.0
+            self.clock.now += 0.001
+            try:
+                headers = self.limiter.consume(self.IDENTITY, "write")
                 self.accepted += 1
-            self.state = (int(self.capacity), int(self.tokens), 0, time.time() + self.accepted * 1e-6 + self.rejected * 1e-6)
+            except ApiError as refused:
+                assert refused.status == 429
+                headers = refused.headers
+                self.rejected += 1
+            self.seen.update("write", dict((name.lower(), value) for name, value in headers.items()))
+
+    def observe(self):
+        """An answer that took nothing (the headers of the bucket as it stands), seen by the client."""
+        headers = self.limiter.peek(self.IDENTITY, "write")
+        self.seen.update("write", dict((name.lower(), value) for name, value in headers.items()))
+
+    def remaining(self):
+        return int(self.limiter.peek(self.IDENTITY, "write")["X-RateLimit-Remaining"])
+
+    def spend_down_to(self, tokens):
+        """Requests by another client of the same identity until ``tokens`` (a fraction: refilled on the clock) are left."""
+        whole = int(tokens)
+        while self.remaining() > whole:
+            self.limiter.consume(self.IDENTITY, "write")
+        self.clock.now += (tokens - whole) * 60.0 / self.per_minute
 
 
 def simulate_waits(pacer, clock, on_wait=None):
@@ -65,8 +97,8 @@ def simulate_waits(pacer, clock, on_wait=None):
 
 def test_probe_goes_alone_then_everyone_follows_the_headers():
     clock = FakeClock()
-    server = FakeServer(600, clock, tokens=3)
-    pacer = WritePacer(lambda: server.state, clock=clock)
+    server = ServerBucket(600, clock, tokens=3)
+    pacer = WritePacer(server.state, clock=clock)
     pacer.acquire()  # the probe
     blocked = threading.Event()
 
@@ -90,12 +122,12 @@ def test_probe_goes_alone_then_everyone_follows_the_headers():
 def test_steady_state_runs_at_the_limit_without_rejections():
     """Simulated time: a drained bucket of 600/min, 300 requests, never a 429, about 10/s."""
     clock = FakeClock()
-    server = FakeServer(600, clock, tokens=0)
-    pacer = WritePacer(lambda: server.state, clock=clock)
+    server = ServerBucket(600, clock, tokens=0)
+    pacer = WritePacer(server.state, clock=clock)
 
     simulate_waits(pacer, clock)
     start = clock.now
-    server.state = (600, 0, 0, time.time())  # headers seen before: drained bucket
+    server.observe()  # headers seen before: drained bucket
     for _index in range(300):
         pacer.acquire()
         server.request()
@@ -109,13 +141,13 @@ def test_steady_state_runs_at_the_limit_without_rejections():
 
 def test_someone_else_spending_the_budget_is_noticed():
     clock = FakeClock()
-    server = FakeServer(600, clock)
-    pacer = WritePacer(lambda: server.state, clock=clock)
+    server = ServerBucket(600, clock)
+    pacer = WritePacer(server.state, clock=clock)
     pacer.acquire()
     server.request()
     pacer.release()
     assert pacer.snapshot()["tokens"] >= 598
-    server.tokens = 10  # another client of the same identity drained it
+    server.spend_down_to(10)  # another client of the same identity drained it
     pacer.acquire()
     server.request()
     pacer.release()
@@ -125,9 +157,9 @@ def test_someone_else_spending_the_budget_is_noticed():
 
 def test_rounding_noise_is_not_a_correction():
     clock = FakeClock()
-    server = FakeServer(600, clock, tokens=0.5)
-    pacer = WritePacer(lambda: server.state, clock=clock)
-    server.state = (600, 0, 0, time.time())
+    server = ServerBucket(600, clock, tokens=0.5)
+    pacer = WritePacer(server.state, clock=clock)
+    server.observe()  # Remaining 0 (whole tokens) while the bucket holds half of one
     with pacer._cond:  # pylint: disable=protected-access
         pacer._sync_locked()  # pylint: disable=protected-access
     assert pacer.snapshot()["corrections"] == 0
