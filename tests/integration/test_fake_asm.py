@@ -20,7 +20,8 @@ from ansible_collections.scailabs.scaivault.plugins.module_utils._common.tags im
 from unit.fakes import FakeAsm
 
 REGION = "us-east-1"
-ESTATE = {"prod/a": ["a-one"], "prod/b": ["b-one", "b-two", "b-three"], "prod/sub/c": ["c-one"], "stage/d": ["d-one"]}
+ESTATE = {"prod/a": ["a-one"], "prod/b": ["b-one", "b-two", "b-three"], "prod/sub/c": ["c-one"], "stage/d": ["d-one"],
+          "prod/bin": [b"\x00\xffone", b"\x01two"]}  # bytes: SecretBinary
 TAGS = {"prod/b": {"scaivault:lock:holder": "awx@node-2:0badc0de", "env": "prod"}}
 
 
@@ -31,17 +32,27 @@ def both(asm_client_factory, clean_servers):
     fake = {}
     for name, values in ESTATE.items():
         tags = [{"Key": key, "Value": value} for key, value in TAGS.get(name, {}).items()]
-        boto.create_secret(Name=name, SecretString=values[0], **({"Tags": tags} if tags else {}))
+        boto.create_secret(Name=name, **dict(value_field(values[0]), **({"Tags": tags} if tags else {})))
         for value in values[1:]:
-            boto.put_secret_value(SecretId=name, SecretString=value)
+            boto.put_secret_value(SecretId=name, **value_field(value))
         listed = boto.list_secret_version_ids(SecretId=name, IncludeDeprecated=True)["Versions"]
         current = [item["VersionId"] for item in listed if "AWSCURRENT" in item.get("VersionStages", [])][0]
-        by_id = {boto.get_secret_value(SecretId=name, VersionId=item["VersionId"])["SecretString"]: item["VersionId"]
+        by_id = {value_of(boto.get_secret_value(SecretId=name, VersionId=item["VersionId"])): item["VersionId"]
                  for item in listed}
         fake[name] = [(by_id[value], value) for value in values]
         assert fake[name][-1][0] == current
     real = AsmClient(REGION, boto_client=boto)
     return real, FakeAsm(fake, tags=TAGS), boto
+
+
+def value_field(value):
+    return {"SecretBinary": value} if isinstance(value, bytes) else {"SecretString": value}
+
+
+def value_of(answer):
+    """SecretString or SecretBinary, whichever the answer has (never both)."""
+    assert ("SecretString" in answer) != ("SecretBinary" in answer), sorted(answer)
+    return answer["SecretString"] if "SecretString" in answer else answer["SecretBinary"]
 
 
 def current_version(stages):
@@ -73,13 +84,13 @@ def test_current_values_single_versions_and_version_lists_are_the_same(both):
     assert real_errors == fake_errors == {}
 
     def current(values):
-        return sorted((item["Name"], item["VersionId"], item["SecretString"]) for item in values.values())
+        return sorted((item["Name"], item["VersionId"], value_of(item)) for item in values.values())
 
     assert current(fake_values) == current(real_values)
     for name, versions in fake.secrets.items():
         for version_id, value in versions:
-            assert real.get_value(arns[name], version_id=version_id)["SecretString"] == value
-            assert fake.get_value(fake.ARN_TEMPLATE % name, version_id=version_id)["SecretString"] == value
+            assert value_of(real.get_value(arns[name], version_id=version_id)) == value
+            assert value_of(fake.get_value(fake.ARN_TEMPLATE % name, version_id=version_id)) == value
 
         def labels(listed):
             return sorted((item["VersionId"], "AWSCURRENT" in (item.get("VersionStages") or [])) for item in listed)

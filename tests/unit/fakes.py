@@ -41,6 +41,8 @@ class FakeAsm:
     Tags: ``tags`` ({name: {key: value}}) of the ``secrets`` estate, or an entry's own ``Tags``; ListSecrets and
     DescribeSecret show them as ASM does (``[{Key, Value}]``, left out when a secret has none).
 
+    Values: a ``str`` is answered as SecretString, ``bytes`` as SecretBinary.
+
     ``calls``: {API operation: count}, like ``AsmClient.calls``. ``listings``: the
     ``(filters, include_planned_deletion)`` of every ListSecrets, in order.
     """
@@ -107,13 +109,18 @@ class FakeAsm:
                 if self.value_errors[name] is not None:
                     errors[arn] = self.value_errors[name]
                 continue
-            version_id, string = self.secrets[name][-1]
-            values[arn] = {"ARN": arn, "Name": name, "VersionId": version_id, "SecretString": string}
+            version_id, value = self.secrets[name][-1]
+            values[arn] = dict({"ARN": arn, "Name": name, "VersionId": version_id}, **self._value_field(value))
         return values, errors
 
     def get_value(self, secret_id, version_id=None, version_stage=None):
         self._count("GetSecretValue")
-        return {"VersionId": version_id, "SecretString": dict(self.secrets[self._name_of(secret_id)])[version_id]}
+        return dict({"VersionId": version_id}, **self._value_field(dict(self.secrets[self._name_of(secret_id)])[version_id]))
+
+    @staticmethod
+    def _value_field(value):
+        """A str value is a SecretString, bytes a SecretBinary (as boto3 returns them)."""
+        return {"SecretBinary": value} if isinstance(value, bytes) else {"SecretString": value}
 
     def list_version_ids(self, secret_id, include_deprecated=False, name=None):
         self._count("ListSecretVersionIds")

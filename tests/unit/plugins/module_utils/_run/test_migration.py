@@ -367,3 +367,82 @@ def test_per_secret_asm_errors_fail_only_those_secrets(inprocess_vault):
     assert tasks["prod/s002"].reason == "no value returned for prod/s002"
     assert [tasks[name].action for name in ("prod/s000", "prod/s003")] == ["create", "create"]
     assert inprocess_vault.stored("env/prod/s001") is None and inprocess_vault.stored("env/prod/s002") is None
+
+
+# -- source=federation: the format of a federated copy -------------------------------------------------------
+def federate_as_stored(vault, name, data, secret_type, recorded_format=None):
+    """A federated copy holding ``data`` as ``secret_type``; with provenance recording ``recorded_format`` (a copy a
+    sync backend wrote), or none at all (None: a proxied live read carries no provenance)."""
+    metadata = None
+    if recorded_format is not None:
+        source = source_metadata(REGION, FakeAsm.ARN_TEMPLATE % name, name, "a1", "text")
+        source["format"] = recorded_format  # as stored, a format this collection does not write included
+        metadata = {"source": source}
+    vault.put("external/aws/" + name[len("prod/"):], data, secret_type=secret_type, metadata=metadata)
+
+
+@pytest.mark.parametrize("data, secret_type, recorded_format, written_type, written_format", [
+    # No provenance: the copy's type and keys say how ASM's value was encoded.
+    ({"user": "app", "password": "p"}, "json", None, "json", "json"),
+    ({"value": "plain text"}, "kv", None, "kv", "text"),
+    ({"value_base64": "AP8="}, "kv", None, "kv", "binary"),
+    ({"value": "x", "note": "y"}, "kv", None, "json", "json"),  # not one value key alone: a JSON object
+    ({"value": "x"}, "json", None, "json", "json"),  # a JSON object {"value": ...} keeps its type
+    # Provenance recorded by the sync: its format wins over what the keys suggest (a backend may not keep types).
+    ({"value": "x"}, "kv", "json", "json", "json"),
+    ({"value_base64": "AP8="}, "kv", "text", "kv", "text"),
+    # A recorded format the collection does not know is not trusted: type and keys decide.
+    ({"value": "x"}, "kv", "yaml", "kv", "text"),
+])
+def test_a_federated_copy_is_written_in_the_format_it_was_encoded_in(inprocess_vault, data, secret_type, recorded_format,
+                                                                     written_type, written_format):
+    asm = FakeAsm({"prod/a": [("a1", "not read: the federated copy is the source")]})
+    federate_as_stored(inprocess_vault, "prod/a", data, secret_type, recorded_format)
+    outcome = federation_migration(asm, inprocess_vault.client()).run(prefixes=["prod/"])
+    assert by_name(outcome)["prod/a"].action == "create"
+    written = inprocess_vault.get("env/prod/a")
+    assert (written["data"], written["secret_type"]) == (data, written_type)
+    assert written["metadata"]["source"]["format"] == written_format
+    assert written["metadata"]["source"]["version_id"] == "a1"
+    assert "BatchGetSecretValue" not in asm.calls
+
+
+# -- versions=all: binary versions, the recorded history, a metadata change over a complete history ----------
+def test_versions_all_records_the_asm_version_of_every_scaivault_version_binary_ones_included(inprocess_vault):
+    asm = FakeAsm({"prod/a": [("a1", b"\x00one"), ("a2", "two"), ("a3", b"\xffthree")]})
+    outcome = migration(asm, inprocess_vault.client(), versions="all").run(prefixes=["prod/"])
+    task = by_name(outcome)["prod/a"]
+    assert (task.action, task.versions_planned, task.versions_written, task.to_version) == ("create", 3, 3, 3)
+    assert task.written_version_id == "a3" and task.changes == ["created"]
+    assert [inprocess_vault.get("env/prod/a", version)["data"] for version in (1, 2, 3)] == [
+        {"value_base64": "AG9uZQ=="}, {"value": "two"}, {"value_base64": "/3RocmVl"}]
+    source = inprocess_vault.get("env/prod/a")["metadata"]["source"]
+    assert source["versions"] == {"1": "a1", "2": "a2", "3": "a3"}
+    assert (source["version_id"], source["format"]) == ("a3", "binary")
+
+
+def test_versions_all_over_a_complete_history_rewrites_only_awscurrent_when_the_owner_changes(inprocess_vault):
+    asm = FakeAsm({"prod/a": [("a1", "one"), ("a2", "two")]})
+    migration(asm, inprocess_vault.client(), versions="all").run(prefixes=["prod/"])
+    outcome = migration(asm, inprocess_vault.client(), versions="all", owner="team:payments").run(prefixes=["prod/"])
+    task = by_name(outcome)["prod/a"]
+    assert (task.action, task.versions_planned, task.versions_written, task.from_version, task.to_version) == (
+        "update", 1, 1, 2, 3)
+    assert task.changes == ["owner"] and task.written_version_id == "a2"
+    written = inprocess_vault.get("env/prod/a")
+    assert written["data"] == {"value": "two"} and written["metadata"]["owner"] == "team:payments"
+    assert written["metadata"]["source"]["versions"] == {"1": "a1", "2": "a2", "3": "a2"}
+    assert puts(inprocess_vault, "env/prod/a") == 3
+    outcome = migration(asm, inprocess_vault.client(), versions="all", owner="team:payments").run(prefixes=["prod/"])
+    assert by_name(outcome)["prod/a"].action == "unchanged" and puts(inprocess_vault, "env/prod/a") == 3
+
+
+def test_versions_all_lists_each_change_once_when_several_versions_carry_it(inprocess_vault):
+    """A target of another secret's history taken over: every missing version is written, the change named once."""
+    asm = FakeAsm({"prod/a": [("a1", "one"), ("a2", "two"), ("a3", "three")]})
+    migration(asm, inprocess_vault.client(), versions="all").run(prefixes=["prod/"])
+    asm.secrets["prod/a"].append(("a4", "four"))
+    outcome = migration(asm, inprocess_vault.client(), versions="all", owner="team:payments").run(prefixes=["prod/"])
+    task = by_name(outcome)["prod/a"]
+    assert (task.action, task.versions_written, task.from_version, task.to_version) == ("update", 1, 3, 4)
+    assert task.changes.count("owner") == 1, task.changes
