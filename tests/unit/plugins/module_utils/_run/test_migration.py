@@ -83,6 +83,19 @@ def test_unknown_outcome_that_was_not_applied_is_sent_once_more(inprocess_vault)
     assert by_name(outcome)["prod/s002"].action == "create"
 
 
+def test_a_lost_metadata_only_write_that_was_not_applied_is_sent_once_more(inprocess_vault):
+    """The target already holds this value and ASM version (only the owner changes): after a lost answer, the
+    unchanged version number - not the matching value - says the write did not happen."""
+    asm = FakeAsm(secrets(1))
+    migration(asm, inprocess_vault.client()).run(prefixes=["prod/"])
+    inprocess_vault.faults([fault_on("env/prod/s000", kind="drop_before", count=1)])
+    task = by_name(migration(asm, inprocess_vault.client(), owner="team:new").run(prefixes=["prod/"]))["prod/s000"]
+    assert (task.action, task.from_version, task.to_version) == ("update", 1, 2)
+    assert puts(inprocess_vault, "env/prod/s000") == 3  # the create, the lost write, the one re-sent
+    stored = inprocess_vault.get("env/prod/s000")
+    assert (stored["version"], stored["metadata"]["owner"], stored["data"]) == (2, "team:new", {"value": "value 0"})
+
+
 def test_unknown_twice_and_not_applied_fails_only_that_secret(inprocess_vault):
     inprocess_vault.faults([fault_on("env/prod/s000", kind="drop_before", count=2)])
     outcome = migration(FakeAsm(secrets(3)), inprocess_vault.client()).run(prefixes=["prod/"])
@@ -104,6 +117,7 @@ def test_a_bad_token_aborts_the_whole_run(inprocess_vault):
     with pytest.raises(MigrationAborted) as aborted:
         migration(FakeAsm(secrets(3)), inprocess_vault.client(token="skt_not_a_token")).run(prefixes=["prod/"])
     assert aborted.value.cause.status == 401 and aborted.value.action == "reading target metadata"
+    assert str(aborted.value) == str(aborted.value.cause) != ""
     assert puts(inprocess_vault) == 0
 
 
@@ -256,7 +270,15 @@ def test_diff_mode_shows_fingerprints_of_before_and_after_never_values(inprocess
     assert second.diff["before"]["data"]["value"] != second.diff["after"]["data"]["value"]
     assert second.diff["before"]["metadata"]["source"]["version_id"] == "a1"
     assert second.diff["after"]["metadata"]["source"]["version_id"] == "a2"
-    text = repr(first.diff) + repr(second.diff)
+    assert (second.diff["before"]["path"], second.diff["before"]["version"]) == ("env/prod/a", 1)
+    assert (second.diff["after"]["path"], second.diff["after"]["version"], second.diff["after"]["secret_type"]) == (
+        "env/prod/a", 2, "kv")
+    # Only the owner changes: the value is written again as it was, and both sides show the same fingerprint (salted
+    # per run: the fingerprints of two runs never match).
+    third = by_name(diff_migration(asm, inprocess_vault.client(), owner="team:new").run(prefixes=["prod/"]))["prod/a"]
+    assert third.changes == ["owner"] and third.diff["before"]["data"] == third.diff["after"]["data"]
+    assert third.diff["after"]["data"] != second.diff["after"]["data"]
+    text = repr(first.diff) + repr(second.diff) + repr(third.diff)
     assert "old-value-1" not in text and "new-value-2" not in text
 
 
