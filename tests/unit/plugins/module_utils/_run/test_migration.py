@@ -72,7 +72,8 @@ def test_unknown_outcome_that_was_applied_is_not_sent_again(inprocess_vault):
     assert puts(inprocess_vault, "env/prod/s001") == 1
     assert inprocess_vault.stored("env/prod/s001")["versions"] == [1]
     task = by_name(outcome)["prod/s001"]
-    assert task.action == "create" and task.to_version == 1 and "applied" in task.notes[0]
+    assert task.action == "create" and task.to_version == 1
+    assert task.notes == ["the PUT of ASM version v1 got no answer; a re-read showed it was applied"]
 
 
 def test_unknown_outcome_that_was_not_applied_is_sent_once_more(inprocess_vault):
@@ -80,7 +81,30 @@ def test_unknown_outcome_that_was_not_applied_is_sent_once_more(inprocess_vault)
     outcome = migration(FakeAsm(secrets(3)), inprocess_vault.client()).run(prefixes=["prod/"])
     assert puts(inprocess_vault, "env/prod/s002") == 2
     assert inprocess_vault.stored("env/prod/s002")["versions"] == [1]
-    assert by_name(outcome)["prod/s002"].action == "create"
+    task = by_name(outcome)["prod/s002"]
+    assert (task.action, task.to_version) == ("create", 1)
+    assert task.notes == ["the PUT of ASM version v2 got no answer and was not applied; sent once more"]
+
+
+def test_a_version_conflict_with_no_other_writer_is_re_read_and_sent_once_more(inprocess_vault):
+    """409 version_conflict (core-concepts/errors: fetch the current state, then retry): the re-read shows the
+    target still as planned, so the write is sent once more - and only once."""
+    inprocess_vault.faults([fault_on("env/prod/s001", kind="status", status=409, code="version_conflict", count=1)])
+    outcome = migration(FakeAsm(secrets(2)), inprocess_vault.client()).run(prefixes=["prod/"])
+    task = by_name(outcome)["prod/s001"]
+    assert (task.action, task.to_version) == ("create", 1)
+    assert task.notes == ["the PUT of ASM version v1 was refused with version_conflict and was not applied; sent once more"]
+    assert puts(inprocess_vault, "env/prod/s001") == 2 and inprocess_vault.stored("env/prod/s001")["versions"] == [1]
+
+
+def test_a_json_value_is_written_as_a_json_secret_with_the_versions_to_keep(inprocess_vault):
+    asm = FakeAsm({"prod/a": [("a1", '{"user": "app", "port": 5432}')], "prod/b": [("b1", "plain")]})
+    outcome = migration(asm, inprocess_vault.client(), max_versions=5).run(prefixes=["prod/"])
+    assert outcome.summary()["create"] == 2
+    stored = dict((name, inprocess_vault.get("env/" + name)) for name in ("prod/a", "prod/b"))
+    assert (stored["prod/a"]["secret_type"], stored["prod/a"]["data"]) == ("json", {"user": "app", "port": 5432})
+    assert (stored["prod/b"]["secret_type"], stored["prod/b"]["data"]) == ("kv", {"value": "plain"})
+    assert inprocess_vault.stored("env/prod/a")["options"]["max_versions"] == 5
 
 
 def test_a_lost_metadata_only_write_that_was_not_applied_is_sent_once_more(inprocess_vault):
