@@ -176,3 +176,129 @@ def test_an_unknown_outcome_of_the_record_write_is_read_back(estate):
         record_now(asm, client, spec(inputs={"other": True}))
     # Read back, not there: an error, never a second PUT; the stored record is the first one.
     assert vault.requests("PUT", RECORD) == 2 and vault.get(RECORD)["data"] == kept
+
+
+# -- what each part reads, exactly --------------------------------------------------------------------------------
+def test_the_asm_listing_asks_for_every_selected_prefix_ten_at_a_time_pending_deletions_included(estate):
+    asm, _vault, client = estate
+    prefixes = ["prod/ns%02d/" % index for index in range(12)]
+    namespaces = [{"name": "ns", "prefixes": prefixes[:11], "mapping": [{"match": "prod/**", "path": "east/**"}]}]
+    region_state.read_current(asm, client, spec(namespaces=namespaces, asm_prefixes=prefixes[11:]))
+    assert asm.listings == [([{"Key": "name", "Values": prefixes[:10]}], True),
+                            ([{"Key": "name", "Values": prefixes[10:]}], True)]
+
+
+def test_namespaces_without_prefixes_list_the_whole_region_but_never_the_lock(estate):
+    asm, _vault, client = estate
+    everything = spec(namespaces=[{"name": "all", "mapping": [{"match": "**", "path": "east/**"}]}], asm_prefixes=[])
+    record_now(asm, client, everything)
+    assert asm.listings[-1] == (None, True)
+    # The lock, released with recovery (pending deletion), is listed by ASM but is not part of the state.
+    asm.entries.append(asm_entry(LOCK, DeletedDate=datetime.datetime(2026, 12, 1)))
+    assert region_state.compare(asm, client, everything)[:2] == (True, [])
+    # A secret outside every namespace prefix counts here: the namespaces select the whole region.
+    asm.entries.append(asm_entry("legacy/x"))
+    assert region_state.compare(asm, client, everything)[0] is False
+
+
+def test_a_secret_outside_the_selected_prefixes_does_not_count(estate):
+    asm, _vault, client = estate
+    record_now(asm, client, spec(asm_prefixes=[]))
+    asm.entries.append(asm_entry("stage/apps/z"))
+    assert region_state.compare(asm, client, spec(asm_prefixes=[]))[:2] == (True, [])
+    asm.entries.append(asm_entry("prod/apps/z"))
+    reached, reasons, _record = region_state.compare(asm, client, spec(asm_prefixes=[]))
+    assert not reached and reasons == ["the ASM secrets of the region changed (2 then, 3 now)"]
+
+
+def test_a_secret_pending_deletion_under_the_prefixes_counts(estate):
+    asm, _vault, client = estate
+    record_now(asm, client)
+    asm.entries[1]["DeletedDate"] = datetime.datetime(2026, 12, 2)
+    reached, reasons, _record = region_state.compare(asm, client, spec())
+    assert not reached and reasons == ["the ASM secrets of the region changed (same count, other content)"]
+
+
+def add_backend(vault, name, region):
+    backend = {"name": name, "type": "aws-secrets-manager", "config": {"region": region},
+               "path_mapping": {"external/%s/**" % name: "prod/**"}, "mode": "proxy"}
+    answer = vault.http.post("/v1/federation/backends", json=backend)
+    assert answer.status_code == 201, answer.text
+    return answer.json()["id"]
+
+
+def test_the_backends_of_the_region_and_the_named_one_count_others_do_not(estate):
+    asm, vault, client = estate
+    named = add_backend(vault, "aws-us-east-1", "us-west-2")  # the inventory's backend, whatever its region
+    same_region = add_backend(vault, "other-east", "us-east-1")
+    elsewhere = add_backend(vault, "far-away", "eu-west-1")
+    record_now(asm, client)
+    stored = vault.get(RECORD)["data"]["parts"]["backends"]
+    assert sorted(stored) == ["aws-us-east-1", "other-east"]
+    for backend_id, counts in ((elsewhere, False), (same_region, True), (named, True)):
+        answer = vault.http.patch("/v1/federation/backends/%s" % backend_id,
+                                  json={"path_mapping": {"external/%s/**" % backend_id: "x/**"}})
+        assert answer.status_code == 200, answer.text
+        reached, reasons, _record = region_state.compare(asm, client, spec())
+        assert reached is not counts, backend_id
+        if counts:
+            name = "other-east" if backend_id == same_region else "aws-us-east-1"
+            assert reasons == ["the federation backends of the region changed: %s" % name], reasons
+            record_now(asm, client)
+
+
+def test_a_named_backend_that_does_not_exist_yet_is_recorded_absent_and_its_creation_counts(estate):
+    asm, vault, client = estate
+    record_now(asm, client)
+    assert vault.get(RECORD)["data"]["parts"]["backends"] == {"aws-us-east-1": "absent"}
+    add_backend(vault, "aws-us-east-1", "us-east-1")
+    reached, reasons, _record = region_state.compare(asm, client, spec())
+    assert not reached and reasons == ["the federation backends of the region changed: aws-us-east-1"]
+
+
+def test_named_rotation_policies_are_recorded_absent_until_created(estate):
+    asm, vault, client = estate
+    policies = spec(rotation_policies=["asm-db"])
+    record_now(asm, client, policies)
+    assert vault.get(RECORD)["data"]["parts"]["rotation_policies"] == {"asm-db": "absent"}
+    answer = vault.http.post("/v1/rotation/policies", json={"name": "asm-db", "interval": "30d"})
+    assert answer.status_code in (200, 201), answer.text
+    reached, reasons, _record = region_state.compare(asm, client, policies)
+    assert not reached and reasons == ["the option A rotation policies changed: asm-db"]
+
+
+def test_reader_credentials_are_compared_by_value_and_recorded_without_it(estate):
+    asm, vault, client = estate
+    record_now(asm, client)
+    recorded = vault.get(RECORD)["data"]["parts"]["credentials"]["infra/aws/reader"]
+    assert recorded.endswith(":same") and "AKIAREADER" not in recorded
+    other = spec(credentials={"path": "infra/aws/reader", "data": {"access_key_id": "AKIANEW0000000000003"}})
+    assert region_state.read_current(asm, client, other)["parts"]["credentials"]["infra/aws/reader"] == \
+        recorded[:-len(":same")] + ":differs"
+    missing = spec(credentials={"path": "infra/aws/none", "data": {"access_key_id": "AKIANEW0000000000003"}})
+    assert region_state.read_current(asm, client, missing)["parts"]["credentials"] == {"infra/aws/none": "absent"}
+    for unset in (None, {"path": "infra/aws/reader"}, {"data": {"access_key_id": "AKIANEW0000000000003"}}):
+        assert region_state.read_current(asm, client, spec(credentials=unset))["parts"]["credentials"] == {}
+
+
+def test_the_record_is_a_json_secret_that_says_what_it_is(estate):
+    asm, vault, client = estate
+    record_now(asm, client)
+    stored = vault.get(RECORD)
+    assert stored["secret_type"] == "json"
+    assert stored["metadata"]["owner"] == "scailabs.scaivault"
+    assert stored["metadata"]["description"].startswith("State record of the scailabs.scaivault runbook")
+
+
+@pytest.mark.parametrize("field, value", [("summary", {"migrate": {"counts": {"total": 3}}}),
+                                          ("collection_version", "0.0.0-other"), ("format", 99)])
+def test_a_record_that_differs_in_its_summary_version_or_format_is_written_again(estate, field, value):
+    asm, vault, client = estate
+    record_now(asm, client)
+    document = dict(vault.get(RECORD)["data"], **{field: value})
+    puts = vault.requests("PUT", RECORD)
+    assert region_state.write_record(client, RECORD, document)[0] is True
+    assert vault.requests("PUT", RECORD) == puts + 1 and vault.get(RECORD)["data"][field] == value
+    # Only when and by which job it was written differ: the same record, nothing written.
+    assert region_state.write_record(client, RECORD, dict(document, recorded_at="later", job="other"))[0] is False
+    assert vault.requests("PUT", RECORD) == puts + 1
