@@ -21,7 +21,7 @@ from ansible_collections.scailabs.scaivault.plugins.module_utils._run.migration 
     FederationValues, Migration, MigrationAborted, federation_rules)
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.migration import MigrationSettings
 
-from unit.fakes import FakeAsm
+from unit.fakes import FakeAsm, asm_entry
 
 REGION = "us-east-1"
 FEDERATED = {"external/aws/**": "prod/**"}  # a federation backend's path_mapping: ScaiVault glob -> ASM name
@@ -492,3 +492,43 @@ def test_versions_all_lists_each_change_once_when_several_versions_carry_it(inpr
     task = by_name(outcome)["prod/a"]
     assert (task.action, task.versions_written, task.from_version, task.to_version) == ("update", 1, 3, 4)
     assert task.changes.count("owner") == 1, task.changes
+
+
+# -- current values: binary, unreadable ones, replicas, pacing and timings --------------------------------------
+def test_a_binary_current_value_is_written_base64_and_recorded_as_binary(inprocess_vault):
+    asm = FakeAsm({"prod/a": [("a1", b"\x00\xffkey")], "prod/b": [("b1", "text")]})
+    outcome = migration(asm, inprocess_vault.client()).run(prefixes=["prod/"])
+    assert outcome.summary()["create"] == 2 and asm.calls["BatchGetSecretValue"] == 1
+    written = inprocess_vault.get("env/prod/a")
+    assert (written["data"], written["secret_type"]) == ({"value_base64": "AP9rZXk="}, "kv")
+    assert (written["metadata"]["source"]["format"], written["metadata"]["source"]["version_id"]) == ("binary", "a1")
+
+
+def test_a_value_that_cannot_be_encoded_fails_that_secret_only(inprocess_vault):
+    """An answer with neither SecretString nor SecretBinary (first in its batch): that secret fails, the rest of
+    the batch is still written."""
+    asm = FakeAsm({"prod/a": [("a1", None)], "prod/b": [("b1", "fine")], "prod/c": [("c1", "also fine")]})
+    tasks = by_name(migration(asm, inprocess_vault.client()).run(prefixes=["prod/"]))
+    assert (tasks["prod/a"].action, tasks["prod/a"].reason_code) == ("error", "encoding_error")
+    assert tasks["prod/a"].reason == "an ASM secret value has exactly one of SecretString and SecretBinary; got neither"
+    assert inprocess_vault.stored("env/prod/a") is None
+    assert [tasks[name].action for name in ("prod/b", "prod/c")] == ["create", "create"]
+
+
+def test_a_replica_of_another_region_is_left_to_its_primary(inprocess_vault):
+    asm = FakeAsm({"prod/a": [("v-2", "primary here")], "prod/b": [("v-2", "replica here")]},
+                  entries=[asm_entry("prod/a", PrimaryRegion=REGION), asm_entry("prod/b", PrimaryRegion="eu-west-1")])
+    tasks = by_name(migration(asm, inprocess_vault.client()).run(prefixes=["prod/"]))
+    assert tasks["prod/a"].action == "create" and inprocess_vault.get("env/prod/a")["data"] == {"value": "primary here"}
+    assert (tasks["prod/b"].action, tasks["prod/b"].reason_code) == ("skip", "replica")
+    assert inprocess_vault.stored("env/prod/b") is None
+
+
+def test_writes_are_paced_by_the_tenants_write_bucket_and_the_run_reports_its_timings(inprocess_vault):
+    assert inprocess_vault.http.post("/_dev/rate-limits", json={"preset": "managed"}).status_code == 200
+    outcome = migration(FakeAsm(secrets(3)), inprocess_vault.client()).run(prefixes=["prod/"])
+    assert outcome.summary()["create"] == 3
+    assert (outcome.pacing["synced"], outcome.pacing["unlimited"], outcome.pacing["limit"]) == (True, False, 100)
+    assert set(outcome.timings) == {"list_seconds", "plan_seconds", "execute_seconds"}
+    assert all(0 <= seconds <= outcome.duration for seconds in outcome.timings.values()), outcome.timings
+    assert 0 < outcome.duration < 60
