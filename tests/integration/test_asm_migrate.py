@@ -402,7 +402,8 @@ def test_sigkill_mid_run_then_rerun_ends_exact_without_duplicates(dev_server, as
     inventory.write_text("localhost ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
     # The killed module cannot remove its unpacked payload: keep that litter in tmp_path, not in /tmp.
     (tmp_path / "tmp").mkdir()
-    env = dict(ansible_env(tmp_path, dev_server.env), TMPDIR=str(tmp_path / "tmp"))
+    # Not pipelined: the module process is found by its AnsiballZ_asm_migrate payload on the command line.
+    env = dict(ansible_env(tmp_path, dict(dev_server.env, ANSIBLE_PIPELINING="0")), TMPDIR=str(tmp_path / "tmp"))
     proc = subprocess.Popen([sys.executable, _ansible_playbook(), "-i", str(inventory), str(playbook)],  # pylint: disable=consider-using-with
                             env=env, cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True)
