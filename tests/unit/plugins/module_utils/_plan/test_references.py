@@ -513,3 +513,77 @@ def test_task_arguments_are_found_through_blocks_and_never_through_siblings():
     assert [(h["line"], h["asm_name"], h["kind"]) for h in found] == [
         (8, DB, "ansible_task"), (10, STRIPE, "plain"), (17, OLD, "plain")]
     assert found[0]["details"] == {"module": "community.aws.secretsmanager_secret", "module_line": 7}
+
+
+# -- edges found by mutation testing -----------------------------------------------------------------------------
+def test_a_catalog_entry_reads_the_region_from_the_arn_when_only_the_account_is_given():
+    entry = refs.catalog_entry(STRIPE, ARN + STRIPE + "-AbCdEf", account=ACCOUNT)
+    assert entry.region == "us-east-1" and entry.account == ACCOUNT
+
+
+def test_a_catalog_keeps_each_secret_once_and_drops_nameless_entries():
+    stripe, db = refs.catalog_entry(STRIPE, region="us-east-1"), refs.catalog_entry(DB, region="us-east-1")
+    cat = refs.Catalog([stripe, stripe, refs.catalog_entry("", region="us-east-1"), db])
+    assert len(cat) == 2 and cat.entries == [stripe, db]
+
+
+def test_a_dockerfile_variant_is_a_shell_file():
+    assert refs.file_type("build/Dockerfile.prod") == "shell"
+
+
+@pytest.mark.parametrize("pattern, path, expected", [
+    ("vendor/", "a/vendor/x.go", True), ("docs/**/x.md", "docs/ax.md", False), ("docs/**/x.md", "docs/a/x.md", True),
+    ("*.yml", "odd\ndir/site.yml", True),
+])
+def test_globs_with_a_trailing_slash_a_middle_double_star_or_a_newline(pattern, path, expected):
+    assert refs.Globs(include=[pattern]).included(path, "/r/" + path) is expected
+
+
+def test_absolute_globs_with_a_trailing_slash_or_several_spellings():
+    assert refs.Globs(exclude=["/srv/reports/"]).excluded("x.json", "/srv/reports/x.json")
+    assert refs.Globs(exclude=["/srv/real"]).excluded("x.json", ("/link/x.json", "/srv/real/x.json"))
+    included = refs.Globs(include=["/srv/app"])
+    assert included.included("a.yml", "/srv/app/a.yml") and not included.included("a.yml", "/srv/other/a.yml")
+
+
+@pytest.mark.parametrize("option", ["include", "exclude"])
+def test_an_invalid_glob_names_its_option(option):
+    with pytest.raises(refs.ScanOptionError) as err:
+        refs.Globs(**{option: ["[z-a].yml"]})
+    assert str(err.value).startswith("%s: glob '[z-a].yml' is not valid (" % option)
+
+
+def test_one_byte_is_the_smallest_size_and_a_boolean_is_no_size():
+    assert refs.parse_size("1") == 1 and refs.parse_size(1) == 1
+    with pytest.raises(refs.ScanOptionError) as err:
+        refs.parse_size(True)
+    assert str(err.value) == "max_file_size: True is not a size (for example 2M, 512k or 1048576)"
+    with pytest.raises(refs.ScanOptionError) as err:
+        refs.parse_size("0")
+    assert str(err.value) == "max_file_size must be at least 1 byte, got '0'"
+
+
+def test_where_referenced_shows_five_hits_and_counts_the_rest():
+    hits = [{"file": "f%d.yml" % index, "line": index, "kind": "plain"} for index in range(6)]
+    shown = "f0.yml:0 (plain), f1.yml:1 (plain), f2.yml:2 (plain), f3.yml:3 (plain), f4.yml:4 (plain)"
+    assert refs.where_referenced(hits) == shown + " and 1 more"
+    assert refs.where_referenced(hits[:5]) == shown
+
+
+def test_unified_diff_keeps_three_lines_of_context():
+    old = "".join("line %d\n" % index for index in range(1, 11))
+    new = old.replace("line 5\n", "line five\n")
+    assert refs.unified_diff("x.txt", old, new) == (
+        "diff --git a/x.txt b/x.txt\n--- a/x.txt\n+++ b/x.txt\n@@ -2,7 +2,7 @@\n line 2\n line 3\n line 4\n"
+        "-line 5\n+line five\n line 6\n line 7\n line 8\n")
+
+
+@pytest.mark.parametrize("evidence, reasons", [
+    (dict(), ["nothing reads the old place (nor, in the window, the new path)"]),
+    (dict(references=5, scanned=False),
+     ["nothing reads the old place (nor, in the window, the new path)", "no tree was scanned for references"]),
+    (dict(asm_accessed_in_window=True),
+     ["ASM reports a read on a recent day, inside the window", "no read of the new path by other identities yet"]),
+])
+def test_cutover_reasons_word_for_word(evidence, reasons):
+    assert refs.cutover_status(**evidence)["reasons"] == reasons
