@@ -587,3 +587,49 @@ def test_unified_diff_keeps_three_lines_of_context():
 ])
 def test_cutover_reasons_word_for_word(evidence, reasons):
     assert refs.cutover_status(**evidence)["reasons"] == reasons
+
+
+def test_each_external_secret_names_its_own_store_wherever_the_store_stands():
+    text = textwrap.dedent("""\
+        kind: ExternalSecret
+        spec:
+          secretStoreRef:
+            name: store-1
+          data:
+            - remoteRef:
+                key: prod/billing/db
+        ---
+        kind: ExternalSecret
+        spec:
+          data:
+            - remoteRef:
+                property: password
+                version: AWSCURRENT
+                # the key of the secret
+                key: prod/billing/stripe
+          target:
+            name: k8s-secret
+          secretStoreRef:
+            name: store-2
+        """).rstrip("\n")  # the store's name on the last line of the file
+    found = refs.scan_text(text, catalog(), "yaml")
+    assert [(h["line"], h["kind"], h["details"]) for h in found] == [
+        (7, "external_secret", {"field": "remoteRef.key", "secret_store": "store-1"}),
+        (16, "external_secret", {"field": "remoteRef.key", "secret_store": "store-2"})]
+    assert found[1] == {"line": 16, "column": 14, "offset": text.index(STRIPE), "length": len(STRIPE),
+                        "kind": "external_secret", "form": "name", "match": STRIPE, "asm_name": STRIPE,
+                        "region": "us-east-1", "scaivault_path": "environments/production/billing/stripe",
+                        "file_type": "yaml", "details": {"field": "remoteRef.key", "secret_store": "store-2"}}
+
+
+def test_an_external_secret_whose_kind_comes_last_and_a_key_outside_remote_ref():
+    text = textwrap.dedent("""\
+        spec:
+          key: prod/billing/db
+          data:
+            - remoteRef:
+                key: prod/billing/stripe-old
+        kind: ExternalSecret""")
+    found = refs.scan_text(text, catalog(), "yaml")
+    assert [(h["line"], h["kind"], h["details"]) for h in found] == [
+        (2, "plain", {}), (5, "external_secret", {"field": "remoteRef.key", "secret_store": None})]
