@@ -633,3 +633,42 @@ def test_an_external_secret_whose_kind_comes_last_and_a_key_outside_remote_ref()
     found = refs.scan_text(text, catalog(), "yaml")
     assert [(h["line"], h["kind"], h["details"]) for h in found] == [
         (2, "plain", {}), (5, "external_secret", {"field": "remoteRef.key", "secret_store": None})]
+
+
+def test_a_nested_term_is_found_after_a_variable_without_spaces_and_not_at_an_earlier_mention():
+    call = "lookup('amazon.aws.aws_secret',some_var,'prod/billing/stripe.api_key',nested=true)"
+    text = "# 'prod/billing/stripe.api_key'\nx: \"{{ %s }}\"\n# 'prod/billing/stripe.api_key'\n" % call
+    found = refs.scan_text(text, catalog(), "yaml")
+    offset = text.index("prod/billing/stripe.api_key'" + ",nested")
+    assert [(h["line"], h["column"], h["offset"], h["length"], h["match"], h["kind"]) for h in found] == [
+        (2, offset - text.index("\n"), offset, len(STRIPE), STRIPE, "ansible_lookup")]
+
+
+@pytest.mark.parametrize("value_format, reason", [
+    ("binary", "binary secret: ScaiVault holds it base64-encoded (field value_base64); decode it where it is used"),
+    (None, "the value format is unknown (the ScaiVault target records none in metadata.source): migrate the secret "
+           "first, or read the target's metadata"),
+])
+def test_a_lookup_of_a_binary_or_unknown_format_is_left_to_a_person(value_format, reason):
+    cat = refs.Catalog([refs.catalog_entry(DB, region="us-east-1", path="environments/production/billing/db",
+                                           value_format=value_format)])
+    assert lookup_patch("lookup('amazon.aws.aws_secret', 'prod/billing/db')", cat) == (None, [("manual", reason)])
+
+
+def test_a_lookup_or_task_left_to_a_person_does_not_stop_the_next_one():
+    cat = refs.Catalog([refs.catalog_entry(DB, region="us-east-1", value_format="json"),
+                        refs.catalog_entry(OLD, region="us-east-1", path="environments/production/billing/stripe-old",
+                                           value_format="text")])
+    text = ("w: \"{{ lookup('amazon.aws.aws_secret', 'prod/unknown') }}\"\n"
+            "x: \"{{ lookup('amazon.aws.aws_secret', 'prod/billing/db') }}\"\n"
+            "y: \"{{ lookup('amazon.aws.aws_secret', 'prod/billing/stripe-old') }}\"\n"
+            "- name: One\n  community.aws.secretsmanager_secret:\n    name: prod/billing/db\n    secret: x\n"
+            "- name: Two\n  community.aws.secretsmanager_secret:\n    name: prod/billing/stripe-old\n    secret: y\n")
+    found = refs.scan_text(text, cat, "yaml")
+    new_text, outcome = refs.suggest_patch(text, found, cat, "yaml")
+    assert sorted(outcome.values(), key=repr) == [
+        ("manual", "prod/billing/db has no ScaiVault path (not mapped)"),
+        ("manual", "prod/billing/db has no single ScaiVault path"), ("suggested", None), ("suggested", None)]
+    assert "y: \"{{ lookup('scailabs.scaivault.secret', 'environments/production/billing/stripe-old', field='value'" \
+        in new_text
+    assert "  scailabs.scaivault.scaivault_secret:\n    path: environments/production/billing/stripe-old\n" in new_text
