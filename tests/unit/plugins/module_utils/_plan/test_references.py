@@ -672,3 +672,44 @@ def test_a_lookup_or_task_left_to_a_person_does_not_stop_the_next_one():
     assert "y: \"{{ lookup('scailabs.scaivault.secret', 'environments/production/billing/stripe-old', field='value'" \
         in new_text
     assert "  scailabs.scaivault.scaivault_secret:\n    path: environments/production/billing/stripe-old\n" in new_text
+
+
+OLD_PATH = "        path: environments/production/billing/stripe-old\n"
+
+
+@pytest.mark.parametrize("body, after", [
+    # one argument, then the next task
+    ("        name: prod/billing/stripe-old\n    - name: Next\n", OLD_PATH + "    - name: Next\n"),
+    # a comment at the first column between two arguments
+    ("        name: prod/billing/stripe-old\n# note\n        secret: v\n",
+     OLD_PATH + "        data:\n          value: v\n"),
+    # a key of the task itself (register) after the module's arguments is left alone
+    ("        name: prod/billing/stripe-old\n        secret: v\n      register: out\n",
+     OLD_PATH + "        data:\n          value: v\n      register: out\n"),
+    ("        name: prod/billing/stripe-old\n        json_secret: \"{{ payload }}\"\n",
+     OLD_PATH + "        data: \"{{ payload }}\"\n        secret_type: json\n"),
+    ("        name: prod/billing/stripe-old\n        secret: v\n        overwrite: no\n",
+     OLD_PATH + "        data:\n          value: v\n        overwrite: never\n"),
+    ("        name: prod/billing/stripe-old\n        secret: v\n        overwrite: true\n",
+     OLD_PATH + "        data:\n          value: v\n"),
+    ("        name: prod/billing/stripe-old\n        secret: v\n        overwrite: on\n",
+     OLD_PATH + "        data:\n          value: v\n"),
+])
+def test_task_edit_word_for_word_around_the_arguments(body, after):
+    new_text, outcome = task_patch(body)
+    assert new_text == HEAD + after and outcome == [("suggested", None)]
+
+
+@pytest.mark.parametrize("body, reason", [
+    ("        name: prod/billing/stripe-old\n        secret: first\n          second\n",
+     "the secret: value spans several lines; move it under data.value by hand"),
+    ("        name: prod/billing/stripe-old\n        secret: >-\n        overwrite: no\n",
+     "the secret: value spans several lines; move it under data.value by hand"),
+    ("        name: prod/billing/stripe-old\n        secret: |\n        overwrite: no\n",
+     "the secret: value spans several lines; move it under data.value by hand"),
+    ("        name: prod/billing/stripe-old\n        secret: >\n        overwrite: no\n",
+     "the secret: value spans several lines; move it under data.value by hand"),
+])
+def test_task_edit_refuses_a_secret_written_as_a_block(body, reason):
+    new_text, outcome = task_patch(body)
+    assert new_text is None and outcome == [("manual", reason)]
