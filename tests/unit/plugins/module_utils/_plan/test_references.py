@@ -393,6 +393,14 @@ def test_task_edit_drops_connection_keys_and_quoted_string_type_and_trailing_bla
      "the secret: value spans several lines; move it under data.value by hand"),
     ("        name: prod/billing/stripe-old\n        secret:\n",
      "the secret: value spans several lines; move it under data.value by hand"),
+    ("        name: prod/billing/stripe-old\n        secret: first\n          second\n",
+     "the secret: value spans several lines; move it under data.value by hand"),
+    ("        name: prod/billing/stripe-old\n        secret: >-\n        overwrite: no\n",
+     "the secret: value spans several lines; move it under data.value by hand"),
+    ("        name: prod/billing/stripe-old\n        secret: |\n        overwrite: no\n",
+     "the secret: value spans several lines; move it under data.value by hand"),
+    ("        name: prod/billing/stripe-old\n        secret: >\n        overwrite: no\n",
+     "the secret: value spans several lines; move it under data.value by hand"),
     ("        name: prod/billing/stripe-old\n        description: >\n          folded\n",
      "the description spans several lines"),
     ("        name: prod/billing/stripe-old\n        overwrite: maybe\n        kms_key_id: k\n",
@@ -698,18 +706,3 @@ OLD_PATH = "        path: environments/production/billing/stripe-old\n"
 def test_task_edit_word_for_word_around_the_arguments(body, after):
     new_text, outcome = task_patch(body)
     assert new_text == HEAD + after and outcome == [("suggested", None)]
-
-
-@pytest.mark.parametrize("body, reason", [
-    ("        name: prod/billing/stripe-old\n        secret: first\n          second\n",
-     "the secret: value spans several lines; move it under data.value by hand"),
-    ("        name: prod/billing/stripe-old\n        secret: >-\n        overwrite: no\n",
-     "the secret: value spans several lines; move it under data.value by hand"),
-    ("        name: prod/billing/stripe-old\n        secret: |\n        overwrite: no\n",
-     "the secret: value spans several lines; move it under data.value by hand"),
-    ("        name: prod/billing/stripe-old\n        secret: >\n        overwrite: no\n",
-     "the secret: value spans several lines; move it under data.value by hand"),
-])
-def test_task_edit_refuses_a_secret_written_as_a_block(body, reason):
-    new_text, outcome = task_patch(body)
-    assert new_text is None and outcome == [("manual", reason)]
