@@ -706,3 +706,31 @@ OLD_PATH = "        path: environments/production/billing/stripe-old\n"
 def test_task_edit_word_for_word_around_the_arguments(body, after):
     new_text, outcome = task_patch(body)
     assert new_text == HEAD + after and outcome == [("suggested", None)]
+
+
+@pytest.mark.parametrize("text, kind_of_file", [
+    ("x: \"{{ lookup('amazon.aws.aws_secret', 'prod/unknown')prod/billing/db }}\"\n", "yaml"),
+    ("v = sm.get_secret_value(SecretId=name)prod/billing/db\n", "python"),
+    ("data \"aws_secretsmanager_secret_version\" \"v\" {\n  secret_id = var.x\n}prod/billing/db\n", "terraform"),
+])
+def test_a_name_right_after_a_closing_bracket_is_outside_the_construct(text, kind_of_file):
+    assert hits_of(text, kind_of_file) == [(text[:text.index(DB)].count("\n") + 1, DB, "plain", "name")]
+
+
+@pytest.mark.parametrize("text", [
+    "v = sm.get_secret_value(SecretId='prod/billing/db')\n",
+    "data \"aws_secretsmanager_secret_version\" \"v\" {\n  secret_id = \"prod/billing/db\"\n}\n",
+])
+def test_code_constructs_count_only_in_their_own_kind_of_file(text):
+    assert [hit[2] for hit in hits_of(text, "yaml")] == ["plain"]
+
+
+def test_quotes_escapes_and_brackets_inside_lookup_strings_do_not_end_the_call():
+    text = "x: \"{{ lookup('amazon.aws.aws_secret', 'a\\' (b', 'x\\'', \"c (\", 'prod/billing/db') }}\"\n"
+    assert hits_of(text, "yaml") == [(1, DB, "ansible_lookup", "name")]
+
+
+def test_a_terraform_block_longer_than_a_lookup_is_still_one_block():
+    padding = "  # %s\n" % ("x" * 70)
+    text = "data \"aws_secretsmanager_secret_version\" \"v\" {\n%s  secret_id = \"prod/billing/db\"\n}\n" % (padding * 400)
+    assert [hit[2] for hit in hits_of(text, "terraform")] == ["terraform_data_source"]
