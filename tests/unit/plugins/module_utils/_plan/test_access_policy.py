@@ -86,3 +86,69 @@ def test_literal_prefix_is_cut_at_a_folder():
     assert literal_prefix("a/b*/c") == "a/"
     assert literal_prefix("exact/path") == "exact/path"
     assert literal_prefix("**/x") == ""
+
+
+@pytest.mark.parametrize("prefix, folder", [
+    ("prod/orders", "orders"), ("prod/orders*", "orders"), ("prod/orders**", "orders"), ("prod/BOX", "BOX"),
+])
+def test_a_prefix_without_its_folder_slash_reads_as_the_folder(prefix, folder):
+    namespace = {"name": "orders", "prefixes": [prefix], "mapping": [{"match": "prod/**", "path": "environments/production/**"}]}
+    assert namespace_patterns(namespace) == ["environments/production/%s/**" % folder]
+
+
+def test_a_namespace_that_nothing_maps_names_itself_and_the_fix():
+    namespace = {"name": "misc", "prefixes": ["dev/misc/"], "names": ["dev/x"],
+                 "mapping": [{"match": "prod/**", "path": "environments/production/**"}]}
+    with pytest.raises(PlanError) as err:
+        namespace_patterns(namespace)
+    assert str(err.value) == ("namespace misc: none of its prefixes or names maps through its mapping rules; "
+                              "give it prefixes that its rules match")
+    with pytest.raises(PlanError) as err:
+        namespace_patterns({"name": "x", "prefixes": ["a/"]})
+    assert str(err.value) == "namespace x has no mapping rules: its ScaiVault paths are unknown"
+
+
+def test_a_consumer_policy_is_planned_whole():
+    consumers = [{"identity": "sa:b", "namespaces": ["platform"]}, {"identity": "group:ops", "namespaces": ["platform"]}]
+    assert consumer_policies(NAMESPACES, consumers, name_template="read-{namespace}", permissions=("read", "list")) == [{
+        "name": "read-platform",
+        "description": "Consumers of namespace platform read its migrated secrets (scailabs.scaivault)",
+        "rules": [{"path_pattern": "environments/production/legacy/api", "permissions": ["list", "read"]},
+                  {"path_pattern": "environments/production/orders/**", "permissions": ["list", "read"]},
+                  {"path_pattern": "environments/production/payments/**", "permissions": ["list", "read"]}],
+        "bindings": [{"identity_type": "group", "identity_id": "group:ops"},
+                     {"identity_type": "service_account", "identity_id": "sa:b"}],
+        "namespace": "platform",
+        "patterns": ["environments/production/legacy/api", "environments/production/orders/**",
+                     "environments/production/payments/**"]}]
+
+
+@pytest.mark.parametrize("consumers, namespaces, message", [
+    (["sa:a"], NAMESPACES,
+     "consumers[0] needs an identity (the ScaiKey identity the application reads as)"),
+    ([{"identity": "sa:a", "namespaces": ["billing"]}, {"namespaces": ["billing"]}], NAMESPACES,
+     "consumers[1] needs an identity (the ScaiKey identity the application reads as)"),
+    ([{"identity": "sa:c", "namespaces": ["nope"]}], NAMESPACES,
+     "consumer sa:c lists namespace nope, which is not one of the namespaces (billing, platform)"),
+    ([{"identity": "sa:c", "namespaces": ["nope"]}], [],
+     "consumer sa:c lists namespace nope, which is not one of the namespaces (none)"),
+])
+def test_a_wrong_consumer_is_named_with_what_it_should_be(consumers, namespaces, message):
+    with pytest.raises(PlanError) as err:
+        consumer_policies(namespaces, consumers)
+    assert str(err.value) == message
+
+
+@pytest.mark.parametrize("pattern, prefix", [
+    ("a/b?/c?d", "a/"), ("a/*/b/*", "a/"), ("a/b?c", "a/"), ("ab*", ""), ("a/b/c?", "a/b/"),
+])
+def test_literal_prefix_stops_at_the_first_wildcard_of_either_kind(pattern, prefix):
+    assert literal_prefix(pattern) == prefix
+
+
+@pytest.mark.parametrize("pattern, path, matches", [
+    ("**", "app/db/password", True), ("**", "app", True), ("**/cert", "cert", False), ("**/cert", "app/cert", True),
+    ("app/db", "apx/db", False), ("a.b/c", "axb/c", False),
+])
+def test_globs_match_literal_characters_and_a_lone_double_star(pattern, path, matches):
+    assert pattern_matches(pattern, path) is matches

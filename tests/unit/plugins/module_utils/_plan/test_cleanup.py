@@ -9,13 +9,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import time
 
 import pytest
 
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.audit import AuditSummary
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.cleanup import (
-    ABSENT, PRESENT, SCHEDULED, audit_reason, cleanup_action, deletion_state, federated_path, federations_of,
-    planned_deletion_date, refusal, replica_reason, rotation_reason, sync_reason, target_reason)
+    ABSENT, PRESENT, SCHEDULED, audit_reason, cleanup_action, deletion_state, federated_path, federations_of, iso_date,
+    planned_deletion_date, references_reason, refusal, replica_reason, rotation_reason, sync_reason, target_reason)
 
 ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/billing/stripe-AbCdEf"
 SYNC = {"id": "fed_1", "name": "aws-us-east-1", "type": "aws-secrets-manager", "mode": "sync",
@@ -138,8 +139,6 @@ def test_cleanup_action(state, wanted, force, action):
 
 
 def test_references_reason_names_files_and_lines_and_the_fix():
-    from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.cleanup import references_reason
-
     assert references_reason([]) is None
     hits = [{"file": "deploy/site.yml", "line": 9, "kind": "ansible_lookup"},
             {"file": "app/billing.py", "line": 7, "kind": "boto3_get_secret_value"},
@@ -149,3 +148,95 @@ def test_references_reason_names_files_and_lines_and_the_fix():
     assert text.startswith("still referenced 3 time(s) in 2 file(s) of the scanned trees: deploy/site.yml:9 "
                            "(ansible_lookup), app/billing.py:7 (boto3_get_secret_value), deploy/site.yml:30 (plain)")
     assert "repoint those consumers to environments/production/billing/stripe" in text
+
+
+# -- dates are written in UTC ---------------------------------------------------------------------
+def test_iso_date_writes_utc_whatever_the_zone_of_the_date_or_the_machine(monkeypatch):
+    monkeypatch.setenv("TZ", "JST-9")
+    time.tzset()
+    try:
+        tokyo = datetime.timezone(datetime.timedelta(hours=9))
+        assert iso_date(datetime.datetime(2026, 4, 1, 9, 30, tzinfo=tokyo)) == "2026-04-01T00:30:00Z"
+        assert iso_date(datetime.datetime(2026, 4, 1, 9, 30)) == "2026-04-01T09:30:00Z"  # naive = UTC (boto3)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert iso_date("2026-04-01T00:00:00Z") == "2026-04-01T00:00:00Z"
+    assert iso_date(None) is None
+
+
+# -- every refusal names the cause and the fix, word for word -------------------------------------
+def test_a_replica_refusal_names_the_primary_or_the_replica_regions():
+    assert replica_reason({"PrimaryRegion": "eu-west-1"}, "us-east-1") == (
+        "replica", "it is a replica of the secret in eu-west-1: remove this region from the primary's replication "
+                   "(or retire the secret at the primary once its replicas are gone)")
+    status = [{"Region": "us-west-2"}, {"Region": "eu-west-1"}, {"Status": "Failed"}]
+    assert replica_reason({"ReplicationStatus": status}, "us-east-1") == (
+        "replica", "it still replicates to eu-west-1, us-west-2: ASM refuses to delete a primary with replicas; remove "
+                   "the replica regions first (RemoveRegionsFromReplication), then re-run")
+
+
+def test_a_rotation_refusal_names_the_lambda_when_there_is_one():
+    fix = ": disable it first (for example scailabs.scaivault.asm_rotation with state=disabled), and move the " \
+          "rotation to a ScaiVault rotation policy"
+    assert rotation_reason({"RotationEnabled": True, "RotationLambdaARN": "arn:aws:lambda:x:fn"}) == (
+        "rotation", "ASM rotation is still enabled (Lambda arn:aws:lambda:x:fn)" + fix)
+    assert rotation_reason({"RotationEnabled": True}) == ("rotation", "ASM rotation is still enabled" + fix)
+
+
+def test_a_sync_refusal_names_each_backend_by_name_or_id_with_its_path_or_problem():
+    federations = [{"id": "fed_1", "name": "aws-east", "mode": "sync", "path": "external/aws/a", "problem": None},
+                   {"id": "fed_9", "name": None, "mode": "sync", "path": None, "problem": "its path_mapping is odd"},
+                   {"id": "fed_2", "name": "aws-proxy", "mode": "proxy", "path": "proxied/a", "problem": None}]
+    assert sync_reason(federations, False) == (
+        "sync", "sync-mode federation backend aws-east (external/aws/a), fed_9 (its path_mapping is odd) still maps "
+                "it (rotation option B depends on ASM): move the secret to option A or narrow the backend's "
+                "path_mapping first, or set allow_sync_backend=true to delete it anyway")
+
+
+def test_an_audit_refusal_lists_each_path_read_and_the_fix():
+    summary = AuditSummary(paths=["a", "b"], exclude_identities=[])
+    summary.add({"id": 1, "secret_path": "b", "identity_id": "sa:app", "action": "read",
+                 "timestamp": "2026-02-01T00:00:00Z"})
+    summary.add({"id": 2, "secret_path": "a", "identity_id": "sa:web", "action": "read",
+                 "timestamp": "2026-02-02T00:00:00Z"})
+    assert audit_reason(summary.per_path(), ["b", "a", "b"], "14d") == (
+        "audit", "ScaiVault audit shows reads by identities other than the migration's within the quiet window of "
+                 "14d (a: 1 read(s) by sa:web (1), last at 2026-02-02T00:00:00Z; b: 1 read(s) by sa:app (1), last at "
+                 "2026-02-01T00:00:00Z): repoint those consumers to the "
+                 "canonical path and wait until the window is quiet, or add the identity to exclude_identities if it "
+                 "is yours")
+
+
+def test_a_references_refusal_without_a_target_path_says_the_scaivault_path():
+    guard, text = references_reason([{"file": "f.yml", "line": 1, "kind": "plain"}])
+    assert text == ("still referenced 1 time(s) in 1 file(s) of the scanned trees: f.yml:1 (plain): repoint those "
+                    "consumers to the ScaiVault path (scailabs.scaivault.asm_reference_scan suggests a patch for "
+                    "Ansible lookups and tasks) and re-run, or exclude a file that is no consumer (references.exclude)")
+
+
+def test_a_target_refusal_names_the_path_the_version_and_the_keys_word_for_word():
+    assert target_reason(None, None, None, None) == (
+        "target", "no ScaiVault target path: add a mapping rule or a paths entry for it")
+    assert target_reason("env/a", None, None, {"k": "v"}) == (
+        "target", "its ScaiVault target env/a does not exist: migrate it first (scailabs.scaivault.asm_migrate)")
+    target = {"data": {"user": "u", "password": "old", "extra": "x", "zone": "z"}, "version": 3}
+    asm = {"user": "u", "password": "new", "host": "h", "port": 1, "zone": "y"}
+    assert target_reason("env/a", None, target, asm) == (
+        "target", "its ScaiVault target env/a (version 3) differs from the current ASM value (keys missing in "
+                  "ScaiVault: host, port; keys only in ScaiVault: extra; values differ for keys: password, zone): "
+                  "migrate it again, or set allow_rotated_target=true if ScaiVault rotated it after the migration")
+
+
+@pytest.mark.parametrize("target_data, asm_data, difference", [
+    (None, {"k": "v"}, "the data shapes differ"),
+    ({"k": "v"}, "text", "the data shapes differ"),
+    ({"k": "v"}, {"k": "w"}, "values differ for keys: k"),
+])
+def test_a_target_difference_is_told_by_shape_or_by_key(target_data, asm_data, difference):
+    _guard, text = target_reason("p", None, {"data": target_data, "version": 1}, asm_data)
+    assert "differs from the current ASM value (%s): migrate" % difference in text
+
+
+def test_cleanup_deletes_without_force_by_default():
+    assert cleanup_action(PRESENT, "absent") == "delete"

@@ -13,8 +13,10 @@ import pytest
 
 from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors import PlanError
 from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.federation import (
-    MASK, backend_diff, backend_view, build_desired, compare, creation_body, effective_transform, proxy_settled,
-    status_errors, sync_completed)
+    CREDENTIALS_PATTERN_HINT, MASK, backend_diff, backend_view, build_desired, compare, creation_body,
+    credential_values, effective_transform, masked_config, projected, proxy_settled, status_errors, sync_completed,
+    without_unreported_transform)
+from ansible_collections.scailabs.scaivault.plugins.module_utils._common.tags import TAG_STYLES
 
 MAPPING = {"external/aws/**": "prod/**"}
 CURRENT = {
@@ -242,7 +244,6 @@ def test_proxy_settled():
 
 
 def test_credential_values_for_masking():
-    from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.federation import credential_values
     config = {"region": "us-east-1", "secret_access_key": "abc123secret", "credentials_path": "infra/x", "token": "t0k",
               "port": 5, "nested": {"region": "hidden-too", "deeper": ["x1"]}}
     assert sorted(credential_values(config)) == ["abc123secret", "hidden-too", "t0k", "x1"]
@@ -250,8 +251,6 @@ def test_credential_values_for_masking():
 
 
 def test_a_backend_without_transform_is_not_compared_and_a_non_default_style_warns():
-    from ansible_collections.scailabs.scaivault.plugins.module_utils._plan.federation import (  # pylint: disable=import-outside-toplevel
-        without_unreported_transform)
     current = {"name": "b", "mode": "sync"}
     desired, warning = without_unreported_transform("b", current, {"mode": "sync", "transform": {"tags": "key"}})
     assert desired == {"mode": "sync"} and "does not report transform" in warning
@@ -259,3 +258,120 @@ def test_a_backend_without_transform_is_not_compared_and_a_non_default_style_war
     assert desired == {} and warning is None
     kept = {"transform": {"tags": "key"}}
     assert without_unreported_transform("b", {"transform": {"tags": "drop"}}, kept) == (kept, None)
+
+
+# -- exact refusals and plans (written against the mutation survivors) ---------------------
+@pytest.mark.parametrize("name", ["", "   ", None])
+def test_a_backend_without_a_name_is_refused(name):
+    with pytest.raises(PlanError) as err:
+        build_desired(name)
+    assert str(err.value) == "a federation backend needs a non-empty name"
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"config": ["us-east-1"]}, "federation backend aws-us-east-1: config must be a dict, got a list"),
+    ({"config": {"region": "us-east-1", "credentials_path": ""}},
+     "federation backend aws-us-east-1: config.credentials_path must be a non-empty string"),
+    ({"config": {"region": "us-east-1", "credentials_path": "infra/aws/"}},
+     "federation backend aws-us-east-1: config.credentials_path 'infra/aws/' must be a ScaiVault path without "
+     "leading or trailing '/' (for example infra/aws/sm-reader)"),
+    ({"config": {"region": "us-east-1", "token": "t", "password": "p"}},
+     "federation backend aws-us-east-1: config.token, config.password holds credentials; never put keys in a backend "
+     "config: " + CREDENTIALS_PATTERN_HINT),
+    ({"transform": {"names": "lower", "case": "x"}},
+     "federation backend aws-us-east-1: unknown transform key(s) case, names (known: tags)"),
+    ({"transform": {"tags": "upper"}},
+     "federation backend aws-us-east-1: transform.tags 'upper' is not one of %s" % ", ".join(TAG_STYLES)),
+    ({"backend_type": "consul"}, "federation backend aws-us-east-1: type 'consul' is not one of aws-secrets-manager, "
+                                 "hashicorp-vault, azure-key-vault, google-secret-manager"),
+    ({"mode": "live"}, "federation backend aws-us-east-1: mode 'live' is not one of proxy, sync"),
+])
+def test_a_refused_backend_option_is_named_with_the_fix(kwargs, message):
+    with pytest.raises(PlanError) as err:
+        desired(**kwargs)
+    assert str(err.value) == message
+
+
+def test_the_asm_config_rules_do_not_apply_to_other_backend_types():
+    config = {"endpoint": "https://vault", "region": "", "credentials_path": "/abs/"}
+    assert build_desired("v", "hashicorp-vault", config)["config"] == config
+    current = dict(CURRENT, type="hashicorp-vault", config={"endpoint": "https://vault"})
+    changes, changed = compare("v", current, build_desired("v", "hashicorp-vault", config))
+    assert changes == {"config": config} and changed == ["config.credentials_path", "config.region"]
+
+
+def test_compare_checks_a_desired_asm_config_naming_the_backend():
+    with pytest.raises(PlanError) as err:
+        compare("aws-us-east-1", CURRENT, {"config": {"region": ""}})
+    assert str(err.value) == "federation backend aws-us-east-1: config.region must be a non-empty string"
+
+
+def test_creation_checks_the_asm_rules_of_a_config_naming_the_backend():
+    with pytest.raises(PlanError) as err:
+        creation_body("b", {"config": {"region": "us-east-1", "credentials_path": "/x"}, "path_mapping": MAPPING,
+                            "mode": "proxy"})
+    assert str(err.value).startswith("federation backend b: config.credentials_path '/x' must be")
+
+
+def test_a_sync_creation_body_carries_the_interval_and_the_transform():
+    want = desired(config={"region": "us-east-1"}, path_mapping=MAPPING, mode="sync", sync_interval="900s",
+                   transform={"tags": "drop"})
+    assert creation_body("b", want) == {"name": "b", "type": "aws-secrets-manager", "config": {"region": "us-east-1"},
+                                        "path_mapping": MAPPING, "mode": "sync", "sync_interval": "15m",
+                                        "transform": {"tags": "drop"}}
+
+
+def test_plans_and_views_are_copies_that_leave_their_inputs_alone():
+    config = {"endpoint": "https://vault", "auth": {"mount": "approle"}}
+    want = build_desired("v", "hashicorp-vault", config, {"external/v/**": "secret/**"}, "proxy")
+    creation_body("v", want)["config"]["auth"]["mount"] = "changed"
+    current = dict(CURRENT, type="hashicorp-vault", config={"endpoint": "https://vault"})
+    changes, _changed = compare("v", current, want)
+    changes["config"]["auth"]["mount"] = "changed"
+    assert want["config"] == {"endpoint": "https://vault", "auth": {"mount": "approle"}}
+    projected(current, {"mode": "sync"})["config"]["endpoint"] = "changed"
+    projected(current, want)["config"]["auth"]["mount"] = "changed"
+    backend_view(current)["path_mapping"]["x/**"] = "y/**"
+    assert current["config"] == {"endpoint": "https://vault"} and current["path_mapping"] == MAPPING
+    assert want["config"]["auth"] == {"mount": "approle"}
+
+
+def test_a_stored_non_default_transform_is_what_a_wanted_one_is_compared_with():
+    current = dict(CURRENT, transform={"tags": "drop"})
+    assert compare("n", current, desired(transform={"tags": "drop"})) == ({}, [])
+    assert compare("n", current, desired(transform={"tags": None})) == ({}, [])
+    assert compare("n", current, desired(transform={"tags": "key=value"})) == (
+        {"transform": {"tags": "key=value"}}, ["transform.tags"])
+
+
+def test_the_unreported_transform_warning_names_the_wanted_style():
+    _desired, warning = without_unreported_transform("b", {"name": "b"}, {"transform": {"tags": "drop"}})
+    assert warning == ("federation backend b: this ScaiVault does not report transform, so transform.tags=drop cannot be "
+                       "checked or applied; ASM tags arrive as the tenant writes them (our reading's default: "
+                       "key=value)")
+
+
+def test_a_list_under_a_visible_config_key_stays_visible():
+    assert masked_config({"region": ["us-east-1", "eu-west-1"], "other": ["x"]}) == {
+        "region": ["us-east-1", "eu-west-1"], "other": [MASK]}
+    assert credential_values({"region": ["us-east-1"], "other": ["x"]}) == ["x"]
+
+
+def test_a_config_that_is_no_dict_is_masked_whole():
+    assert masked_config("us-east-1") == MASK and masked_config(["a"]) == MASK
+    assert masked_config(None) is None
+
+
+def test_a_diff_shows_both_sides():
+    assert backend_diff(CURRENT, dict(CURRENT, mode="proxy")) == {
+        "before": backend_view(CURRENT), "after": backend_view(dict(CURRENT, mode="proxy"))}
+    assert backend_diff(CURRENT, None)["before"]["mode"] == "sync"
+
+
+def test_status_errors_that_are_plain_text_are_kept_in_order():
+    status = {"errors": ["throttled", {"code": "invalid_path"}, 5]}
+    assert status_errors(status) == "throttled; invalid_path; 5"
+
+
+def test_a_proxy_without_a_status_word_is_still_pending():
+    assert not proxy_settled({"status": None, "id": "fed_1"})

@@ -393,6 +393,14 @@ def test_task_edit_drops_connection_keys_and_quoted_string_type_and_trailing_bla
      "the secret: value spans several lines; move it under data.value by hand"),
     ("        name: prod/billing/stripe-old\n        secret:\n",
      "the secret: value spans several lines; move it under data.value by hand"),
+    ("        name: prod/billing/stripe-old\n        secret: first\n          second\n",
+     "the secret: value spans several lines; move it under data.value by hand"),
+    ("        name: prod/billing/stripe-old\n        secret: >-\n        overwrite: no\n",
+     "the secret: value spans several lines; move it under data.value by hand"),
+    ("        name: prod/billing/stripe-old\n        secret: |\n        overwrite: no\n",
+     "the secret: value spans several lines; move it under data.value by hand"),
+    ("        name: prod/billing/stripe-old\n        secret: >\n        overwrite: no\n",
+     "the secret: value spans several lines; move it under data.value by hand"),
     ("        name: prod/billing/stripe-old\n        description: >\n          folded\n",
      "the description spans several lines"),
     ("        name: prod/billing/stripe-old\n        overwrite: maybe\n        kms_key_id: k\n",
@@ -513,3 +521,216 @@ def test_task_arguments_are_found_through_blocks_and_never_through_siblings():
     assert [(h["line"], h["asm_name"], h["kind"]) for h in found] == [
         (8, DB, "ansible_task"), (10, STRIPE, "plain"), (17, OLD, "plain")]
     assert found[0]["details"] == {"module": "community.aws.secretsmanager_secret", "module_line": 7}
+
+
+# -- edges found by mutation testing -----------------------------------------------------------------------------
+def test_a_catalog_entry_reads_the_region_from_the_arn_when_only_the_account_is_given():
+    entry = refs.catalog_entry(STRIPE, ARN + STRIPE + "-AbCdEf", account=ACCOUNT)
+    assert entry.region == "us-east-1" and entry.account == ACCOUNT
+
+
+def test_a_catalog_keeps_each_secret_once_and_drops_nameless_entries():
+    stripe, db = refs.catalog_entry(STRIPE, region="us-east-1"), refs.catalog_entry(DB, region="us-east-1")
+    cat = refs.Catalog([stripe, stripe, refs.catalog_entry("", region="us-east-1"), db])
+    assert len(cat) == 2 and cat.entries == [stripe, db]
+
+
+def test_a_dockerfile_variant_is_a_shell_file():
+    assert refs.file_type("build/Dockerfile.prod") == "shell"
+
+
+@pytest.mark.parametrize("pattern, path, expected", [
+    ("vendor/", "a/vendor/x.go", True), ("docs/**/x.md", "docs/ax.md", False), ("docs/**/x.md", "docs/a/x.md", True),
+    ("*.yml", "odd\ndir/site.yml", True),
+])
+def test_globs_with_a_trailing_slash_a_middle_double_star_or_a_newline(pattern, path, expected):
+    assert refs.Globs(include=[pattern]).included(path, "/r/" + path) is expected
+
+
+def test_absolute_globs_with_a_trailing_slash_or_several_spellings():
+    assert refs.Globs(exclude=["/srv/reports/"]).excluded("x.json", "/srv/reports/x.json")
+    assert refs.Globs(exclude=["/srv/real"]).excluded("x.json", ("/link/x.json", "/srv/real/x.json"))
+    included = refs.Globs(include=["/srv/app"])
+    assert included.included("a.yml", "/srv/app/a.yml") and not included.included("a.yml", "/srv/other/a.yml")
+
+
+@pytest.mark.parametrize("option", ["include", "exclude"])
+def test_an_invalid_glob_names_its_option(option):
+    with pytest.raises(refs.ScanOptionError) as err:
+        refs.Globs(**{option: ["[z-a].yml"]})
+    assert str(err.value).startswith("%s: glob '[z-a].yml' is not valid (" % option)
+
+
+def test_one_byte_is_the_smallest_size_and_a_boolean_is_no_size():
+    assert refs.parse_size("1") == 1 and refs.parse_size(1) == 1
+    with pytest.raises(refs.ScanOptionError) as err:
+        refs.parse_size(True)
+    assert str(err.value) == "max_file_size: True is not a size (for example 2M, 512k or 1048576)"
+    with pytest.raises(refs.ScanOptionError) as err:
+        refs.parse_size("0")
+    assert str(err.value) == "max_file_size must be at least 1 byte, got '0'"
+
+
+def test_where_referenced_shows_five_hits_and_counts_the_rest():
+    hits = [{"file": "f%d.yml" % index, "line": index, "kind": "plain"} for index in range(6)]
+    shown = "f0.yml:0 (plain), f1.yml:1 (plain), f2.yml:2 (plain), f3.yml:3 (plain), f4.yml:4 (plain)"
+    assert refs.where_referenced(hits) == shown + " and 1 more"
+    assert refs.where_referenced(hits[:5]) == shown
+
+
+def test_unified_diff_keeps_three_lines_of_context():
+    old = "".join("line %d\n" % index for index in range(1, 11))
+    new = old.replace("line 5\n", "line five\n")
+    assert refs.unified_diff("x.txt", old, new) == (
+        "diff --git a/x.txt b/x.txt\n--- a/x.txt\n+++ b/x.txt\n@@ -2,7 +2,7 @@\n line 2\n line 3\n line 4\n"
+        "-line 5\n+line five\n line 6\n line 7\n line 8\n")
+
+
+@pytest.mark.parametrize("evidence, reasons", [
+    (dict(), ["nothing reads the old place (nor, in the window, the new path)"]),
+    (dict(references=5, scanned=False),
+     ["nothing reads the old place (nor, in the window, the new path)", "no tree was scanned for references"]),
+    (dict(asm_accessed_in_window=True),
+     ["ASM reports a read on a recent day, inside the window", "no read of the new path by other identities yet"]),
+])
+def test_cutover_reasons_word_for_word(evidence, reasons):
+    assert refs.cutover_status(**evidence)["reasons"] == reasons
+
+
+def test_each_external_secret_names_its_own_store_wherever_the_store_stands():
+    text = textwrap.dedent("""\
+        kind: ExternalSecret
+        spec:
+          secretStoreRef:
+            name: store-1
+          data:
+            - remoteRef:
+                key: prod/billing/db
+        ---
+        kind: ExternalSecret
+        spec:
+          data:
+            - remoteRef:
+                property: password
+                version: AWSCURRENT
+                # the key of the secret
+                key: prod/billing/stripe
+          target:
+            name: k8s-secret
+          secretStoreRef:
+            name: store-2
+        """).rstrip("\n")  # the store's name on the last line of the file
+    found = refs.scan_text(text, catalog(), "yaml")
+    assert [(h["line"], h["kind"], h["details"]) for h in found] == [
+        (7, "external_secret", {"field": "remoteRef.key", "secret_store": "store-1"}),
+        (16, "external_secret", {"field": "remoteRef.key", "secret_store": "store-2"})]
+    assert found[1] == {"line": 16, "column": 14, "offset": text.index(STRIPE), "length": len(STRIPE),
+                        "kind": "external_secret", "form": "name", "match": STRIPE, "asm_name": STRIPE,
+                        "region": "us-east-1", "scaivault_path": "environments/production/billing/stripe",
+                        "file_type": "yaml", "details": {"field": "remoteRef.key", "secret_store": "store-2"}}
+
+
+def test_an_external_secret_whose_kind_comes_last_and_a_key_outside_remote_ref():
+    text = textwrap.dedent("""\
+        spec:
+          key: prod/billing/db
+          data:
+            - remoteRef:
+                key: prod/billing/stripe-old
+        kind: ExternalSecret""")
+    found = refs.scan_text(text, catalog(), "yaml")
+    assert [(h["line"], h["kind"], h["details"]) for h in found] == [
+        (2, "plain", {}), (5, "external_secret", {"field": "remoteRef.key", "secret_store": None})]
+
+
+def test_a_nested_term_is_found_after_a_variable_without_spaces_and_not_at_an_earlier_mention():
+    call = "lookup('amazon.aws.aws_secret',some_var,'prod/billing/stripe.api_key',nested=true)"
+    text = "# 'prod/billing/stripe.api_key'\nx: \"{{ %s }}\"\n# 'prod/billing/stripe.api_key'\n" % call
+    found = refs.scan_text(text, catalog(), "yaml")
+    offset = text.index("prod/billing/stripe.api_key'" + ",nested")
+    assert [(h["line"], h["column"], h["offset"], h["length"], h["match"], h["kind"]) for h in found] == [
+        (2, offset - text.index("\n"), offset, len(STRIPE), STRIPE, "ansible_lookup")]
+
+
+@pytest.mark.parametrize("value_format, reason", [
+    ("binary", "binary secret: ScaiVault holds it base64-encoded (field value_base64); decode it where it is used"),
+    (None, "the value format is unknown (the ScaiVault target records none in metadata.source): migrate the secret "
+           "first, or read the target's metadata"),
+])
+def test_a_lookup_of_a_binary_or_unknown_format_is_left_to_a_person(value_format, reason):
+    cat = refs.Catalog([refs.catalog_entry(DB, region="us-east-1", path="environments/production/billing/db",
+                                           value_format=value_format)])
+    assert lookup_patch("lookup('amazon.aws.aws_secret', 'prod/billing/db')", cat) == (None, [("manual", reason)])
+
+
+def test_a_lookup_or_task_left_to_a_person_does_not_stop_the_next_one():
+    cat = refs.Catalog([refs.catalog_entry(DB, region="us-east-1", value_format="json"),
+                        refs.catalog_entry(OLD, region="us-east-1", path="environments/production/billing/stripe-old",
+                                           value_format="text")])
+    text = ("w: \"{{ lookup('amazon.aws.aws_secret', 'prod/unknown') }}\"\n"
+            "x: \"{{ lookup('amazon.aws.aws_secret', 'prod/billing/db') }}\"\n"
+            "y: \"{{ lookup('amazon.aws.aws_secret', 'prod/billing/stripe-old') }}\"\n"
+            "- name: One\n  community.aws.secretsmanager_secret:\n    name: prod/billing/db\n    secret: x\n"
+            "- name: Two\n  community.aws.secretsmanager_secret:\n    name: prod/billing/stripe-old\n    secret: y\n")
+    found = refs.scan_text(text, cat, "yaml")
+    new_text, outcome = refs.suggest_patch(text, found, cat, "yaml")
+    assert sorted(outcome.values(), key=repr) == [
+        ("manual", "prod/billing/db has no ScaiVault path (not mapped)"),
+        ("manual", "prod/billing/db has no single ScaiVault path"), ("suggested", None), ("suggested", None)]
+    assert "y: \"{{ lookup('scailabs.scaivault.secret', 'environments/production/billing/stripe-old', field='value'" \
+        in new_text
+    assert "  scailabs.scaivault.scaivault_secret:\n    path: environments/production/billing/stripe-old\n" in new_text
+
+
+OLD_PATH = "        path: environments/production/billing/stripe-old\n"
+
+
+@pytest.mark.parametrize("body, after", [
+    # one argument, then the next task
+    ("        name: prod/billing/stripe-old\n    - name: Next\n", OLD_PATH + "    - name: Next\n"),
+    # a comment at the first column between two arguments
+    ("        name: prod/billing/stripe-old\n# note\n        secret: v\n",
+     OLD_PATH + "        data:\n          value: v\n"),
+    # a key of the task itself (register) after the module's arguments is left alone
+    ("        name: prod/billing/stripe-old\n        secret: v\n      register: out\n",
+     OLD_PATH + "        data:\n          value: v\n      register: out\n"),
+    ("        name: prod/billing/stripe-old\n        json_secret: \"{{ payload }}\"\n",
+     OLD_PATH + "        data: \"{{ payload }}\"\n        secret_type: json\n"),
+    ("        name: prod/billing/stripe-old\n        secret: v\n        overwrite: no\n",
+     OLD_PATH + "        data:\n          value: v\n        overwrite: never\n"),
+    ("        name: prod/billing/stripe-old\n        secret: v\n        overwrite: true\n",
+     OLD_PATH + "        data:\n          value: v\n"),
+    ("        name: prod/billing/stripe-old\n        secret: v\n        overwrite: on\n",
+     OLD_PATH + "        data:\n          value: v\n"),
+])
+def test_task_edit_word_for_word_around_the_arguments(body, after):
+    new_text, outcome = task_patch(body)
+    assert new_text == HEAD + after and outcome == [("suggested", None)]
+
+
+@pytest.mark.parametrize("text, kind_of_file", [
+    ("x: \"{{ lookup('amazon.aws.aws_secret', 'prod/unknown')prod/billing/db }}\"\n", "yaml"),
+    ("v = sm.get_secret_value(SecretId=name)prod/billing/db\n", "python"),
+    ("data \"aws_secretsmanager_secret_version\" \"v\" {\n  secret_id = var.x\n}prod/billing/db\n", "terraform"),
+])
+def test_a_name_right_after_a_closing_bracket_is_outside_the_construct(text, kind_of_file):
+    assert hits_of(text, kind_of_file) == [(text[:text.index(DB)].count("\n") + 1, DB, "plain", "name")]
+
+
+@pytest.mark.parametrize("text", [
+    "v = sm.get_secret_value(SecretId='prod/billing/db')\n",
+    "data \"aws_secretsmanager_secret_version\" \"v\" {\n  secret_id = \"prod/billing/db\"\n}\n",
+])
+def test_code_constructs_count_only_in_their_own_kind_of_file(text):
+    assert [hit[2] for hit in hits_of(text, "yaml")] == ["plain"]
+
+
+def test_quotes_escapes_and_brackets_inside_lookup_strings_do_not_end_the_call():
+    text = "x: \"{{ lookup('amazon.aws.aws_secret', 'a\\' (b', 'x\\'', \"c (\", 'prod/billing/db') }}\"\n"
+    assert hits_of(text, "yaml") == [(1, DB, "ansible_lookup", "name")]
+
+
+def test_a_terraform_block_longer_than_a_lookup_is_still_one_block():
+    padding = "  # %s\n" % ("x" * 70)
+    text = "data \"aws_secretsmanager_secret_version\" \"v\" {\n%s  secret_id = \"prod/billing/db\"\n}\n" % (padding * 400)
+    assert [hit[2] for hit in hits_of(text, "terraform")] == ["terraform_data_source"]

@@ -126,3 +126,76 @@ def test_views_and_planned_policy():
     assert policy_view(None) == {}
     new = planned_policy(None, "n", {"interval": "1d"}, None)
     assert new["name"] == "n" and new["is_active"] is True and "id" not in new
+
+
+def test_one_second_is_the_shortest_duration_and_threshold():
+    assert canonical_duration("1s", "interval") == "1s"
+    assert canonical_warn_before("1s,1m") == "1m,1s"
+
+
+@pytest.mark.parametrize("value", ["7d,0s", ["0s"]])
+def test_a_zero_warn_before_threshold_is_refused_naming_the_option(value):
+    with pytest.raises(PlanError) as err:
+        canonical_warn_before(value)
+    assert str(err.value) == "warn_before: every threshold must be a positive duration (got %r)" % (value,)
+
+
+def test_an_unreadable_warn_before_names_the_option():
+    with pytest.raises(PlanError) as err:
+        canonical_warn_before("soon")
+    assert str(err.value).startswith("warn_before: invalid warn_before 'soon', item 1: invalid duration 'soon'")
+
+
+def test_a_bad_grace_period_names_grace_period():
+    with pytest.raises(PlanError) as err:
+        wanted_fields(grace_period="0s")
+    assert str(err.value) == "grace_period: '0s' is not a positive duration"
+
+
+def test_a_stored_grace_period_never_falls_back_to_interval_seconds():
+    stored = dict(STORED, grace_period=None)
+    assert policy_changes(stored, wanted_fields(grace_period="90d")) == {"grace_period": "90d"}
+
+
+def test_secret_policy_id_is_compared_and_patched():
+    assert wanted_fields(secret_policy_id="sp_1") == {"secret_policy_id": "sp_1"}
+    assert policy_changes(STORED, wanted_fields(secret_policy_id="sp_1")) == {"secret_policy_id": "sp_1"}
+    assert policy_changes(dict(STORED, secret_policy_id="sp_1"), wanted_fields(secret_policy_id="sp_1")) == {}
+
+
+@pytest.mark.parametrize("stored, wanted, changes", [
+    (None, False, {}), (True, True, {}), (False, False, {}), (None, True, {"auto_generate": True}),
+    (True, False, {"auto_generate": False}),
+])
+def test_auto_generate_compares_as_a_boolean(stored, wanted, changes):
+    assert policy_changes(dict(STORED, auto_generate=stored), wanted_fields(auto_generate=wanted)) == changes
+
+
+def test_a_policy_that_does_not_say_whether_it_is_active_is_active():
+    policy = dict(STORED)
+    del policy["is_active"]
+    assert enabled_action(policy, False) == "disable" and enabled_action(policy, True) is None
+    assert policy_view(policy)["enabled"] is True
+
+
+def test_without_purge_nothing_is_detached():
+    assert secret_changes(["a", "c"], ["a"]) == ([], [])
+
+
+def test_paths_in_both_lists_are_named():
+    with pytest.raises(PlanError) as err:
+        secret_changes([], ["b", "a", "c"], False, ["a", "b"])
+    assert str(err.value) == "a, b listed in both secrets and detach; list each path in one of them only"
+
+
+def test_policy_view_shows_the_name_fields_and_state():
+    assert policy_view(STORED) == {
+        "name": "quarterly", "description": "db", "interval": "90d", "grace_period": "48h", "warn_before": "7d,1d",
+        "auto_generate": False, "secret_policy_id": None, "webhook_ids": ["wh_a", "wh_b"], "enabled": True}
+
+
+def test_a_planned_new_policy_has_the_server_defaults():
+    assert planned_policy(None, "n", {"interval": "1d"}, None) == {
+        "name": "n", "is_active": True, "grace_period": "48h", "auto_generate": False, "webhook_ids": [],
+        "interval": "1d", "interval_seconds": 86400}
+    assert planned_policy(dict(STORED, is_active=False), "quarterly", {}, "enable")["is_active"] is True

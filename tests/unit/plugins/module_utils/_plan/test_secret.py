@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
 import json
 
 import pytest
@@ -332,3 +333,170 @@ def test_predicted_options_are_the_stored_ones_when_nothing_changes():
     assert not plan.changed
     assert predicted_options(plan, current) == options_view(current)
     assert predicted_options(plan, None) == {}
+
+
+# -- exact plans (what the module reports and sends) -----------------------------------------------
+def test_a_create_plan_states_what_it_compared_skipped_and_asked_for():
+    plan = plan_present(PATH, None, data={"k": "v"}, metadata={"description": "Stripe key"},
+                        options={"rotation_policy_id": "rot_1", "max_versions": 2})
+    assert plan.after == {"path": PATH, "version": 1, "secret_type": "kv", "metadata": {"description": "Stripe key"},
+                          "rotation_policy_id": "rot_1", "options": {"max_versions": 2}}
+    assert plan.data_compared is True and plan.skipped_data is False and plan.metadata_only is False
+    assert plan.wanted_options == {"rotation_policy_id": "rot_1", "max_versions": 2}
+    assert plan.value_needed is None
+    unpoliced = plan_present(PATH, None, data={"k": "v"}, compare="metadata_only")
+    assert unpoliced.after == {"path": PATH, "version": 1, "secret_type": "kv", "metadata": {},
+                               "rotation_policy_id": None, "options": {}}
+    assert unpoliced.data_compared is False
+
+
+def test_a_create_with_bad_metadata_names_the_path_and_the_field():
+    with pytest.raises(PlanError) as err:
+        plan_present(PATH, None, data={"k": "v"}, metadata={"owner": 5})
+    assert str(err.value) == PATH + ": metadata: owner must be a string, got int"
+
+
+def test_an_unchanged_secret_plan_keeps_the_wanted_options_and_says_what_it_compared():
+    plan = plan_present(PATH, stored(options={"max_versions": 7}), options={"max_versions": 7})
+    assert plan.action == ACTION_NONE and plan.changed is False
+    assert plan.data_compared is True and plan.skipped_data is False and plan.metadata_only is False
+    assert plan.wanted_options == {"max_versions": 7}
+    plan.after["metadata"]["tags"].append("changed")
+    assert plan.before["metadata"]["tags"] == ["billing", "pci"]
+
+
+def test_overwrite_never_without_data_skips_nothing():
+    plan = plan_present(PATH, stored(), overwrite="never", metadata={"owner": "o"})
+    assert plan.skipped_data is False and plan.data_compared is True
+
+
+def test_an_update_plan_sends_and_predicts_every_field_exactly():
+    current = stored(rotation_policy_id="rot_1", options={"max_versions": 3, "expires_in": "7d"})
+    plan = plan_present(PATH, current, metadata={"owner": "team:payments"})
+    metadata = {"description": "Stripe", "owner": "team:payments", "tags": ["billing", "pci"], "source": {"x": 1}}
+    assert plan.body == {"data": current["data"], "secret_type": "json", "metadata": metadata}
+    assert plan.after == {
+        "path": PATH, "version": 4, "secret_type": "json", "metadata": metadata,
+        "created_at": "2025-01-01T00:00:00.000000Z", "updated_at": "2025-02-01T00:00:00.000000Z", "expires_at": None,
+        "last_accessed_at": None, "rotation_policy_id": "rot_1", "options": {"max_versions": 3, "expires_in": "7d"}}
+    assert plan.data_compared is True and plan.skipped_data is False and plan.value_needed is None
+    retyped = plan_present(PATH, current, secret_type="kv")
+    assert retyped.body["secret_type"] == "kv" and retyped.after["secret_type"] == "kv"
+    bounded = plan_present(PATH, current, options={"max_versions": 4})
+    assert bounded.after["options"] == {"max_versions": 4, "expires_in": "7d"}
+
+
+def test_an_update_of_a_secret_without_echoed_options_predicts_none():
+    current = stored()
+    del current["options"]
+    plan = plan_present(PATH, current, metadata={"owner": "o"})
+    assert "options" not in plan.after and plan.after["rotation_policy_id"] is None
+
+
+def test_an_update_with_a_new_rotation_policy_predicts_it():
+    plan = plan_present(PATH, stored(), options={"rotation_policy_id": "rot_9"})
+    assert plan.after["rotation_policy_id"] == "rot_9"
+    assert plan.body["options"] == {"rotation_policy_id": "rot_9"}
+
+
+def test_the_value_needed_message_names_the_path_the_changes_and_the_fix():
+    plan = plan_present(PATH, without_data(stored()), metadata={"owner": "o", "tags": ["x"]}, compare="metadata_only")
+    assert plan.value_needed == (
+        PATH + ": metadata.owner, metadata.tags must change; this ScaiVault has no metadata-only update, so it writes "
+        "metadata, type and options only together with the value (every write is a new version), but the stored "
+        "value was not read (compare=metadata_only). Give data (it replaces the stored value), or use compare=full "
+        "with a token that has secrets:read")
+    skipped = plan_present(PATH, stored(), data={"k": "v"}, overwrite="never", metadata={"owner": "o"},
+                           compare="metadata_only")
+    assert skipped.skipped_data is True and skipped.body is None
+    assert "(compare=metadata_only) and overwrite=never keeps data from being used. Give data" in skipped.value_needed
+    with pytest.raises(PlanError) as err:
+        plan_present(PATH, without_data(stored()), secret_type="kv", compare="metadata_only")
+    assert str(err.value) == (
+        PATH + ": secret_type must change; ScaiVault writes metadata, type and options only together with the value "
+        "(every write is a new version), but the stored value was not read (compare=metadata_only). Give data (it "
+        "replaces the stored value), or use compare=full with a token that has secrets:read")
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"overwrite": "sometimes"}, PATH + ": overwrite must be one of always, never"),
+    ({"compare": "none"}, PATH + ": compare must be one of full, metadata_only"),
+    ({"secret_type": "password"}, PATH + ": secret_type 'password' is not one of kv, json, certificate, ssh_key, "
+                                         "api_key"),
+    ({"data": ["x"]}, PATH + ": data must be a dict (ScaiVault stores a JSON object), got a list"),
+    ({"options": {"colour": "red"}}, PATH + ": unknown option 'colour' (known: max_versions, expires_in, "
+                                            "rotation_policy_id)"),
+])
+def test_a_refused_request_lists_the_choices(kwargs, message):
+    with pytest.raises(PlanError) as err:
+        check_request(PATH, **kwargs)
+    assert str(err.value) == message
+
+
+def test_check_request_without_data_checks_the_rest_only():
+    assert check_request(PATH, metadata={"owner": "o"}, options={"max_versions": 1, "expires_in": "1s"}) is None
+
+
+def test_an_unset_option_before_a_set_one_does_not_hide_it():
+    plan = plan_present(PATH, None, data={"k": "v"}, options={"max_versions": None, "expires_in": "1h"})
+    assert plan.wanted_options == {"expires_in": 3600}
+
+
+def test_an_unknowable_option_does_not_hide_the_next_one():
+    current = stored(options={"max_versions": 3})
+    del current["expires_at"]
+    plan = plan_present(PATH, current, options={"expires_in": "1d", "max_versions": 4})
+    assert plan.changed_fields == ["options.max_versions"]
+
+
+def test_expires_in_within_the_tolerance_is_no_change():
+    current = stored(updated_at="2025-02-01T00:00:00Z", expires_at="2025-02-02T00:00:05Z")
+    assert plan_present(PATH, current, options={"expires_in": "1d"}).action == ACTION_NONE
+    assert plan_present(PATH, current, options={"expires_in": "86394s"}).changed_fields == ["options.expires_in"]
+
+
+# -- views ----------------------------------------------------------------------------------------
+def test_public_view_is_a_copy_that_leaves_the_stored_object_alone():
+    current = stored()
+    view = public_view(current)
+    view["metadata"]["tags"].append("changed")
+    assert current["metadata"]["tags"] == ["billing", "pci"]
+
+
+def test_diff_view_shows_the_public_fields_options_and_fingerprints():
+    current = stored(rotation_policy_id="rot_1", options={"max_versions": 3})
+    view = diff_view(current, SALT)
+    fingerprints = view.pop("data")
+    assert set(fingerprints) == {"secret_key", "publishable_key", "nested"}
+    assert view == {"path": PATH, "version": 3, "secret_type": "json", "metadata": current["metadata"],
+                    "options": {"rotation_policy_id": "rot_1", "max_versions": 3, "expires_in": None}}
+    view["metadata"]["tags"].append("changed")
+    assert current["metadata"]["tags"] == ["billing", "pci"]
+    assert diff_view(current, SALT, options={"max_versions": 9})["options"] == {"max_versions": 9}
+    assert "options" not in diff_view(current, SALT, options={})
+    assert diff_view({"path": PATH}, SALT) == {"path": PATH}
+
+
+def test_an_expiry_at_the_write_time_shows_as_zero_seconds():
+    assert options_view(stored(expires_at="2025-02-01T00:00:00Z"))["expires_in"] == "0s"
+
+
+def test_predicted_options_show_a_wanted_expiry_as_a_duration():
+    plan = plan_present(PATH, stored(), options={"expires_in": "90m"})
+    assert predicted_options(plan, stored()) == {"rotation_policy_id": None, "max_versions": None, "expires_in": "90m"}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2025-02-01T10:20:30.5Z", datetime.datetime(2025, 2, 1, 10, 20, 30, 500000, tzinfo=datetime.timezone.utc)),
+    ("2025-02-01T10:20:30.5z", datetime.datetime(2025, 2, 1, 10, 20, 30, 500000, tzinfo=datetime.timezone.utc)),
+    ("2025-02-01T10:20:30", datetime.datetime(2025, 2, 1, 10, 20, 30, tzinfo=datetime.timezone.utc)),
+    ("2025-02-01T10:20:30.123456789+02:00",
+     datetime.datetime(2025, 2, 1, 10, 20, 30, 123456, tzinfo=datetime.timezone(datetime.timedelta(hours=2)))),
+])
+def test_parse_timestamp_reads_fractions_and_zones_exactly(text, expected):
+    moment = parse_timestamp(text)
+    assert moment == expected and moment.utcoffset() == expected.utcoffset()
+
+
+def test_a_write_is_matched_on_a_secret_type_other_than_the_default():
+    assert matches_written({"data": {"k": 1}, "secret_type": "json"}, {"data": {"k": 1}, "secret_type": "json"})
