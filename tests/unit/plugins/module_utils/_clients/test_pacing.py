@@ -34,7 +34,9 @@ class ServerBucket:
     def __init__(self, per_minute, clock, tokens=None):
         self.clock = clock
         self.per_minute = per_minute
-        wall = lambda: self.WALL_AT_START + clock.now  # noqa: E731
+        def wall():
+            return self.WALL_AT_START + clock.now
+
         self.limiter = RateLimiter({"enabled": True, "per_minute": {"write": per_minute}}, monotonic=clock, wall=wall)
         self.seen = RateLimitState(wall=wall)
         self.accepted = 0
