@@ -6,7 +6,8 @@
 
 The engine unit tests trust FakeAsm for listing (name filters, tags), current values (text and binary), single
 versions, version lists and DescribeSecret (the run lock's tags, a missing secret); this holds it to the ASM stand-in
-for the same estate, field by field of what the engine reads, so the fake cannot drift. (ScaiVault needs no such proof: unit tests use the dev server's own App in process.)
+for the same estate, field by field of what the engine reads, so the fake cannot drift. (ScaiVault needs no such
+proof: unit tests use the dev server's own App in process.)
 """
 
 from __future__ import annotations

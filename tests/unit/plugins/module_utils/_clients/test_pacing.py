@@ -34,6 +34,7 @@ class ServerBucket:
     def __init__(self, per_minute, clock, tokens=None):
         self.clock = clock
         self.per_minute = per_minute
+
         def wall():
             return self.WALL_AT_START + clock.now
 
