@@ -33,9 +33,9 @@ def both(asm_client_factory, clean_servers):
     fake = {}
     for name, values in ESTATE.items():
         tags = [{"Key": key, "Value": value} for key, value in TAGS.get(name, {}).items()]
-        boto.create_secret(Name=name, **dict(value_field(values[0]), **({"Tags": tags} if tags else {})))
+        boto.create_secret(Name=name, **dict(FakeAsm.value_field(values[0]), **({"Tags": tags} if tags else {})))
         for value in values[1:]:
-            boto.put_secret_value(SecretId=name, **value_field(value))
+            boto.put_secret_value(SecretId=name, **FakeAsm.value_field(value))
         listed = boto.list_secret_version_ids(SecretId=name, IncludeDeprecated=True)["Versions"]
         current = [item["VersionId"] for item in listed if "AWSCURRENT" in item.get("VersionStages", [])][0]
         by_id = {value_of(boto.get_secret_value(SecretId=name, VersionId=item["VersionId"])): item["VersionId"]
@@ -44,10 +44,6 @@ def both(asm_client_factory, clean_servers):
         assert fake[name][-1][0] == current
     real = AsmClient(REGION, boto_client=boto)
     return real, FakeAsm(fake, tags=TAGS), boto
-
-
-def value_field(value):
-    return {"SecretBinary": value} if isinstance(value, bytes) else {"SecretString": value}
 
 
 def value_of(answer):

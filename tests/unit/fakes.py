@@ -110,15 +110,15 @@ class FakeAsm:
                     errors[arn] = self.value_errors[name]
                 continue
             version_id, value = self.secrets[name][-1]
-            values[arn] = dict({"ARN": arn, "Name": name, "VersionId": version_id}, **self._value_field(value))
+            values[arn] = dict({"ARN": arn, "Name": name, "VersionId": version_id}, **self.value_field(value))
         return values, errors
 
     def get_value(self, secret_id, version_id=None, version_stage=None):
         self._count("GetSecretValue")
-        return dict({"VersionId": version_id}, **self._value_field(dict(self.secrets[self._name_of(secret_id)])[version_id]))
+        return dict({"VersionId": version_id}, **self.value_field(dict(self.secrets[self._name_of(secret_id)])[version_id]))
 
     @staticmethod
-    def _value_field(value):
+    def value_field(value):
         """A str value is a SecretString, bytes a SecretBinary (as boto3 returns them)."""
         return {"SecretBinary": value} if isinstance(value, bytes) else {"SecretString": value}
 
@@ -261,6 +261,12 @@ class InProcessVault:
         """What is stored at a path (/_dev/secrets: head without data, retained versions), or None."""
         answer = self.http.get("/_dev/secrets/%s" % path)
         return answer.json() if answer.status_code == 200 else None
+
+    def add_backend(self, backend):
+        """A federation backend created out of band (admin token): the server's answer (its ``id`` included)."""
+        answer = self.http.post("/v1/federation/backends", json=backend)
+        assert answer.status_code == 201, answer.text
+        return answer.json()
 
     def faults(self, faults):
         self.app.faults.replace(faults)

@@ -93,9 +93,7 @@ def run(vault, **params):  # pylint: disable=redefined-outer-name
 
 def create(vault, **fields):  # pylint: disable=redefined-outer-name
     """A backend created out of band (admin token); its first sync run is done (or held) when this returns."""
-    answer = vault.http.post(BACKENDS, json=dict(EXISTING, **fields))
-    assert answer.status_code == 201, answer.text
-    return answer.json()
+    return vault.add_backend(dict(EXISTING, **fields))
 
 
 def backends(vault):  # pylint: disable=redefined-outer-name

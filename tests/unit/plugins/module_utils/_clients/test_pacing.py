@@ -63,11 +63,15 @@ class ServerBucket:
                 assert refused.status == 429
                 headers = refused.headers
                 self.rejected += 1
-            self.seen.update("write", dict((name.lower(), value) for name, value in headers.items()))
+            self._seen(headers)
 
     def observe(self):
         """An answer that took nothing (the headers of the bucket as it stands), seen by the client."""
         headers = self.limiter.peek(self.IDENTITY, "write")
+        self._seen(headers)
+
+    def _seen(self, headers):
+        """The client reads headers case-insensitively (httpx): the dev server's names, lower-cased."""
         self.seen.update("write", dict((name.lower(), value) for name, value in headers.items()))
 
     def remaining(self):

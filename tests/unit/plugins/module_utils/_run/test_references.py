@@ -100,7 +100,7 @@ def audited(tmp_path):
     vault.asm_client().create_secret(Name="prod/c", SecretString="c-value")
     backend = {"name": "aws-us-east-1", "type": "aws-secrets-manager", "config": {"region": "us-east-1"},
                "path_mapping": {"external/aws/**": "prod/**"}, "mode": "proxy"}
-    assert vault.http.post("/v1/federation/backends", json=backend).status_code == 201
+    vault.add_backend(backend)
     yield vault
     vault.close()
 

@@ -222,9 +222,7 @@ def test_a_secret_pending_deletion_under_the_prefixes_counts(estate):
 def add_backend(vault, name, region):
     backend = {"name": name, "type": "aws-secrets-manager", "config": {"region": region},
                "path_mapping": {"external/%s/**" % name: "prod/**"}, "mode": "proxy"}
-    answer = vault.http.post("/v1/federation/backends", json=backend)
-    assert answer.status_code == 201, answer.text
-    return answer.json()["id"]
+    return vault.add_backend(backend)["id"]
 
 
 def test_the_backends_of_the_region_and_the_named_one_count_others_do_not(estate):
