@@ -107,7 +107,8 @@ $(STAMP): $(REQS)
 	  $(BOOTSTRAP_PYTHON) -m venv $(VENV) || { echo "venv: '$(BOOTSTRAP_PYTHON) -m venv' failed;" \
 	    "on Debian/Ubuntu install the python3.11-venv package" >&2; rm -rf $(VENV); exit 1; }; fi
 	@echo "venv: installing $(REQS)"
-	@$(VPY) -m pip install --quiet $(addprefix -r ,$(REQS))
+	@# --no-compile: about 20 s less on a fresh venv; Python writes the .pyc of what is imported on first use.
+	@$(VPY) -m pip install --quiet --no-compile $(addprefix -r ,$(REQS))
 	@touch $@
 
 layout:

@@ -16,6 +16,8 @@ Each mutant runs only the unit tests that call the mutated function (mutmut's ow
 forked from one pytest process: tests/unit only (no servers, no network), ``-p no:xdist``.
 
 --scope limits the mutated files (globs below plugins/module_utils, e.g. ``_common/*``; default: all).
+--resume (MUTATION_RESUME=1) goes on with a run that --timeout stopped: the same copy, only the mutants not yet
+checked, so a whole run of one commit can be finished over several sittings.
 The score, the survivors and the time taken are printed and written to --report (Markdown); exit 0
 whatever the score (tests/MUTATION.md records the last full result and explains every survivor).
 """
@@ -52,6 +54,15 @@ pytest_add_cli_args=-p no:xdist -p no:cacheprovider -q -o addopts= -o timeout=60
     --deselect={collection}/tests/unit/plugins/module_utils/test_layers.py::test_module_utils_holds_only_the_layers_and_the_module_base
 pytest_add_cli_args_test_selection={collection}/tests/unit
 """
+
+
+def tree_commit():
+    """The commit the copy was made from (with "+changes" when the tree had uncommitted edits), for the report."""
+    def git(*args):
+        return subprocess.run(["git"] + list(args), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              text=True, check=False).stdout.strip()
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    return commit + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
 
 
 def copy_tree(workspace):
@@ -147,26 +158,37 @@ def main():
     parser.add_argument("--diffs", action="store_true", help="print each survivor's diff")
     parser.add_argument("--workspace", default="ws", help="name of the scratch copy under build/mutation (kept after the run)")
     parser.add_argument("--report-only", action="store_true", help="write the report of the last run in --workspace again")
+    parser.add_argument("--resume", action="store_true",
+                        default=os.environ.get("MUTATION_RESUME", "") not in ("", "0"),
+                        help="go on with the unchecked mutants of the run in --workspace (its copy of the tree is kept "
+                             "as it was, so the result stays the result of one commit)")
     args = parser.parse_args()
 
     workspace = os.path.join(WORK, args.workspace)
     if args.report_only:
         return report(args, workspace, 0.0, True)
-    shutil.rmtree(workspace, ignore_errors=True)
-    os.makedirs(workspace, exist_ok=True)
-    copy_tree(workspace)
-    only = ""
-    if args.scope:
-        only = "only_mutate=\n" + "".join("    %s/%s\n" % (MUTATED, scope) for scope in args.scope)
-    with open(os.path.join(workspace, "setup.cfg"), "w") as handle:
-        handle.write(SETUP_CFG.format(mutated=MUTATED, collection=COLLECTION, only=only))
+    if args.resume and not os.path.exists(os.path.join(workspace, "mutants")):
+        print("mutation: nothing to resume in %s; start a run without --resume" % workspace, file=sys.stderr)
+        return 1
+    if not args.resume:
+        shutil.rmtree(workspace, ignore_errors=True)
+        os.makedirs(workspace, exist_ok=True)
+        copy_tree(workspace)
+        with open(os.path.join(workspace, "COMMIT"), "w") as handle:
+            handle.write(tree_commit() + "\n")
+        only = ""
+        if args.scope:
+            only = "only_mutate=\n" + "".join("    %s/%s\n" % (MUTATED, scope) for scope in args.scope)
+        with open(os.path.join(workspace, "setup.cfg"), "w") as handle:
+            handle.write(SETUP_CFG.format(mutated=MUTATED, collection=COLLECTION, only=only))
 
     started = time.time()
     log_path = os.path.join(WORK, args.workspace + "-mutmut-run.log")
     env = dict(os.environ, PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
     env.pop("SCAIVAULT_COLL_ROOT", None)
     env.pop("CI", None)
-    with open(log_path, "w") as log:
+    # mutmut keeps every verdict in mutants/*.meta and, run again, checks only the mutants still without one.
+    with open(log_path, "a" if args.resume else "w") as log:
         # Its own process group: at --timeout, mutmut and the workers it forked stop together.
         with subprocess.Popen([os.path.join(BIN, "mutmut"), "run", "--max-children", str(args.jobs)], cwd=workspace,
                               env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True) as run:
@@ -193,6 +215,14 @@ def main():
     return report(args, workspace, elapsed, finished)
 
 
+def workspace_commit(workspace):
+    try:
+        with open(os.path.join(workspace, "COMMIT")) as handle:
+            return handle.read().strip()
+    except OSError:
+        return "unknown (a workspace from before COMMIT was recorded)"
+
+
 def report(args, workspace, elapsed, finished):
     """Score, survivors by function and kind, written to --report and printed."""
     mutmut(workspace, ["export-cicd-stats"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -211,9 +241,11 @@ def report(args, workspace, elapsed, finished):
     score = 100.0 * killed / tried if tried else 0.0
     lines = ["# Mutation testing: plugins/module_utils%s" % ((" (" + ", ".join(args.scope) + ")") if args.scope else ""),
              "",
-             "mutmut over tests/unit, %d jobs, %s in %d s%s." % (
+             "mutmut over tests/unit, %d jobs, %s in %d s%s, the tree at commit %s." % (
                  args.jobs, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), elapsed,  # elapsed 0: --report-only
-                 "" if finished else " (stopped at --timeout %d s: partial)" % args.timeout),
+                 ("" if finished else " (stopped at --timeout %d s: partial)" % args.timeout)
+                 + (" (this sitting; the run was resumed)" if args.resume else ""),
+                 workspace_commit(workspace)),
              "",
              "| mutants | checked | killed | survived | timeout | no tests | score |",
              "|---|---|---|---|---|---|---|",

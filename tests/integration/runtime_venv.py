@@ -9,8 +9,9 @@
 Default PATH: <repo>/.venv/runtime (make venv builds it there). The versions are the ones of the
 development venv (the one running this script), so nothing new is resolved; pip installs them through
 its ordinary index (PyPI). The
-galaxy-install test (test_galaxy_install.py) runs an installed tarball with it: anything the collection
-needs beyond these four packages (and their own dependencies) fails there.
+galaxy-install test (test_galaxy_install.py) runs an installed tarball with it, and the integration tests run
+the modules with it (playbook_runner.module_python): anything the collection needs beyond these four packages
+(and their own dependencies) fails there.
 """
 
 from __future__ import annotations
@@ -32,16 +33,27 @@ def pins() -> list:
 
 def ensure(path: Path = DEFAULT) -> Path:
     """The venv at ``path``, (re)built when the pins changed; returns its python."""
-    python = path / "bin" / "python"
-    wanted = "\n".join(pins()) + "\n"
-    stamp = path / ".installed"
-    if python.exists() and stamp.exists() and stamp.read_text() == wanted:
+    python = built(path)
+    if python:
         return python
+    python = path / "bin" / "python"
     subprocess.run([sys.executable, "-m", "venv", "--clear", str(path)], check=True)
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"] + pins(),
+    # --no-compile: the .pyc of what is imported is written on first use, not of all of botocore and ansible-core.
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile"]
+                   + pins(),
                    check=True)
-    stamp.write_text(wanted)
+    (path / ".installed").write_text("\n".join(pins()) + "\n")
     return python
+
+
+def built(path: Path = DEFAULT):
+    """The venv's python when it is built with the development venv's pins, else None (never builds it)."""
+    python, stamp = path / "bin" / "python", path / ".installed"
+    try:
+        current = stamp.read_text() == "\n".join(pins()) + "\n"
+    except OSError:
+        return None
+    return python if current and python.exists() else None
 
 
 def digest() -> str:

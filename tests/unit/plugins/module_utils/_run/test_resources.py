@@ -14,79 +14,55 @@ from ansible_collections.scailabs.scaivault.plugins.module_utils._common.errors 
 from ansible_collections.scailabs.scaivault.plugins.module_utils._run import resources
 
 
-class Answer:
-    def __init__(self, body):
-        self.body = body
+def requests_to(vault, method, path):
+    return [request for request in vault.sent if (request.method, request.url.path) == (method, path)]
 
 
-class NamedStore:
-    """A collection endpoint: POST may apply and lose its answer; DELETE may find nothing."""
-
-    def __init__(self, items=(), lose_answer=False, apply_lost_post=True, delete_status=None):
-        self.items = list(items)
-        self.lose_answer = lose_answer
-        self.apply_lost_post = apply_lost_post
-        self.delete_status = delete_status
-        self.requests = []
-
-    def paginate(self, collection, params):
-        self.requests.append(("GET", collection, params))
-        return iter(list(self.items))
-
-    def request(self, method, api_path, json_body=None, idempotent=None, secret_path=None):
-        self.requests.append((method, api_path, idempotent))
-        if method == "POST":
-            item = dict(json_body, id="id_%d" % (len(self.items) + 1))
-            if self.lose_answer:
-                if self.apply_lost_post:
-                    self.items.append(item)
-                raise ScaiVaultUnknownOutcome("lost", code="unknown_outcome")
-            self.items.append(item)
-            return Answer(item)
-        if method == "DELETE" and self.delete_status:
-            raise ScaiVaultError("gone", status=self.delete_status, code="not_found")
-        return Answer(None)
+def add_webhook(vault, name):
+    answer = vault.http.post("/v1/webhooks", json={"name": name, "url": "https://127.0.0.1:9/hook",
+                                                   "secret": "whsec-unit-0123456789abcdef", "events": ["secret.updated"]})
+    assert answer.status_code == 201, answer.text
+    return answer.json()
 
 
 def test_item_path_quotes_the_id():
     assert resources.item_path("/webhooks", "a/b c", "test") == "/webhooks/a%2Fb%20c/test"
 
 
-def test_find_named_pages_the_collection_and_refuses_two_of_a_name():
-    store = NamedStore([{"id": "1", "name": "a"}, {"id": "2", "name": "b"}])
-    assert resources.find_named(store, "/webhooks", "b", "webhook")["id"] == "2"
-    assert resources.find_named(store, "/webhooks", "zz", "webhook") is None
-    assert store.requests[0] == ("GET", "/webhooks", {"limit": resources.PAGE_SIZE})
-    with pytest.raises(ScaiVaultError):
-        resources.find_named(NamedStore([{"id": "1", "name": "a"}, {"id": "2", "name": "a"}]), "/webhooks", "a", "webhook")
+def test_find_named_reads_the_collection_in_pages_of_page_size(inprocess_vault):
+    client = inprocess_vault.client()
+    wanted = add_webhook(inprocess_vault, "b")
+    add_webhook(inprocess_vault, "a")
+    assert resources.find_named(client, resources.WEBHOOKS, "b", "webhook")["id"] == wanted["id"]
+    assert resources.find_named(client, resources.WEBHOOKS, "zz", "webhook") is None
+    listed = requests_to(inprocess_vault, "GET", "/v1/webhooks")
+    assert [dict(request.url.params) for request in listed] == [{"limit": str(resources.PAGE_SIZE)}] * 2
 
 
-def test_create_named_posts_once_and_finds_the_item_when_the_answer_was_lost():
-    store = NamedStore(lose_answer=True)
-    created = resources.create_named(store, "/rotation/policies", {"name": "p"}, "rotation policy")
-    assert created["name"] == "p"
-    assert [r[0] for r in store.requests] == ["POST", "GET"]  # looked up, never posted twice
-    assert len(store.items) == 1
+def test_find_named_refuses_two_items_of_one_name(inprocess_vault):
+    """The docs do not say names are unique: a ScaiVault that holds two of a name is refused, not guessed at."""
+    add_webhook(inprocess_vault, "a")
+    with inprocess_vault.app.db.transaction() as conn:  # out of band: the dev server itself refuses a second "a"
+        conn.execute("INSERT INTO webhooks SELECT tenant_id, 'wh_second_a', name, url, secret, events, filters, enabled,"
+                     " created_at, updated_at FROM webhooks WHERE name = 'a'")
+    with pytest.raises(ScaiVaultError) as raised:
+        resources.find_named(inprocess_vault.client(), resources.WEBHOOKS, "a", "webhook")
+    assert raised.value.code == "ambiguous_name"
+    assert "2 webhooks are named 'a'" in str(raised.value) and "wh_second_a" in str(raised.value)
 
 
-def test_create_named_keeps_the_unknown_outcome_when_the_item_is_not_there():
-    store = NamedStore(lose_answer=True, apply_lost_post=False)
-    with pytest.raises(ScaiVaultUnknownOutcome):
-        resources.create_named(store, "/webhooks", {"name": "w"}, "webhook")
-    assert [r[0] for r in store.requests] == ["POST", "GET"]
+def test_delete_if_present_ignores_404_only(inprocess_vault):
+    client = inprocess_vault.client(retries=0)
+    resources.delete_if_present(client, resources.item_path(resources.WEBHOOKS, "wh_never_there"))
+    hook = add_webhook(inprocess_vault, "a")
+    inprocess_vault.faults([{"kind": "status", "status": 500, "method": "DELETE", "count": 1}])
+    with pytest.raises(ScaiVaultError) as raised:
+        resources.delete_if_present(client, resources.item_path(resources.WEBHOOKS, hook["id"]))
+    assert raised.value.status == 500
+    assert inprocess_vault.http.get("/v1/webhooks/%s" % hook["id"]).status_code == 200
 
 
-def test_delete_if_present_ignores_404_only():
-    resources.delete_if_present(NamedStore(delete_status=404), "/webhooks/x")
-    with pytest.raises(ScaiVaultError):
-        resources.delete_if_present(NamedStore(delete_status=500), "/webhooks/x")
-
-
-# -- the same against the dev server in process: what is resent and what is not ------------------------------------
-def requests_to(vault, method, path):
-    return [request for request in vault.sent if (request.method, request.url.path) == (method, path)]
-
-
+# -- what is resent and what is not ----------------------------------------------------------------------------------
 def test_a_create_is_never_resent_after_an_unknown_outcome_and_found_by_name(inprocess_vault):
     client = inprocess_vault.client(retries=3)
     inprocess_vault.faults([{"kind": "drop_after", "method": "POST", "path_regex": "^/v1/rotation/policies$", "count": 1}])
