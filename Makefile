@@ -9,6 +9,12 @@ SHELL := bash
 .NOTPARALLEL:
 MAKEFLAGS += --no-print-directory
 
+# Python caches bytecode for every process make starts, even where the environment sets PYTHONDONTWRITEBYTECODE (as
+# this machine's does): otherwise each ansible-playbook, each module run and each server compiles ansible-core,
+# botocore and the collection from source again. The venvs are installed without bytecode (pip --no-compile, about
+# 20 s less on a fresh clone); the first import writes what a run uses, into .venv and the (git-ignored) __pycache__.
+unexport PYTHONDONTWRITEBYTECODE
+
 REPO      := $(CURDIR)
 VENV      ?= .venv
 VPY       := $(VENV)/bin/python
@@ -107,7 +113,6 @@ $(STAMP): $(REQS)
 	  $(BOOTSTRAP_PYTHON) -m venv $(VENV) || { echo "venv: '$(BOOTSTRAP_PYTHON) -m venv' failed;" \
 	    "on Debian/Ubuntu install the python3.11-venv package" >&2; rm -rf $(VENV); exit 1; }; fi
 	@echo "venv: installing $(REQS)"
-	@# --no-compile: about 20 s less on a fresh venv; Python writes the .pyc of what is imported on first use.
 	@$(VPY) -m pip install --quiet --no-compile $(addprefix -r ,$(REQS))
 	@touch $@
 

@@ -38,7 +38,8 @@ def ensure(path: Path = DEFAULT) -> Path:
         return python
     python = path / "bin" / "python"
     subprocess.run([sys.executable, "-m", "venv", "--clear", str(path)], check=True)
-    # --no-compile: the .pyc of what is imported is written on first use, not of all of botocore and ansible-core.
+    # --no-compile: the .pyc of what is imported is written on first use (make unexports PYTHONDONTWRITEBYTECODE),
+    # not of all of botocore and ansible-core up front.
     subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile"]
                    + pins(),
                    check=True)

@@ -112,6 +112,9 @@ def test_a_write_is_not_resent_after_a_502_and_its_error_names_the_secret(inproc
         call(inprocess_vault.client(retries=3), {})
     assert [request.method for request in inprocess_vault.sent] == [method]
     assert (info.value.path, info.value.method, info.value.status) == (path, method, 502)
+    assert info.value.code == "unknown_outcome" and info.value.request_id.startswith("req_")
+    assert info.value.message == ("%s %s: the server answered 502 after the write was sent; its outcome is unknown "
+                                  "(re-read before writing again)" % (method, path))
     assert inprocess_vault.stored("r/a")["version"] == 1 and not inprocess_vault.stored("r/a")["deleted_at"]
 
 
@@ -180,3 +183,39 @@ def test_a_known_metadata_route_that_refuses_names_the_secret(tmp_path):
         assert (info.value.status, info.value.path, info.value.method) == (403, "r/a", "PATCH")
     finally:
         vault.close()
+
+
+def test_a_server_that_echoes_the_request_headers_never_shows_the_bearer_token(inprocess_vault):
+    """A read whose answer holds no value keeps the server's message, unless it holds what was sent: the token too."""
+    inprocess_vault.faults([{"kind": "echo_body", "status": 422, "echo_headers": True, "method": "GET"}])
+    with pytest.raises(sv.ScaiVaultError) as info:
+        inprocess_vault.client(retries=0).request("GET", "/webhooks")
+    assert inprocess_vault.TOKEN not in info.value.describe() + repr(info.value.details)
+    assert info.value.message.startswith("the server's message was withheld") and info.value.status == 422
+
+
+def test_internal_errors_are_retried_once_whatever_their_code(inprocess_vault):
+    """A 500 is retried at most INTERNAL_ERROR_RETRIES times even with retries left: by status or by code."""
+    inprocess_vault.put("r/a", {"k": "v"})
+    inprocess_vault.faults([{"kind": "status", "status": 500, "code": "server_error", "method": "GET", "count": 5}])
+    del inprocess_vault.sent[:]
+    with pytest.raises(sv.ScaiVaultError) as info:
+        inprocess_vault.client(retries=5).get_secret("r/a")
+    assert len(inprocess_vault.sent) == sv.INTERNAL_ERROR_RETRIES + 1 and info.value.status == 500
+    inprocess_vault.faults([{"kind": "status", "status": 502, "code": "internal_error", "method": "GET", "count": 5}])
+    del inprocess_vault.sent[:]
+    with pytest.raises(sv.ScaiVaultError):
+        inprocess_vault.client(retries=5).get_secret("r/a")
+    assert len(inprocess_vault.sent) == sv.INTERNAL_ERROR_RETRIES + 1
+
+
+def test_a_dropped_read_is_retried_and_the_warning_names_the_secret_or_the_endpoint(inprocess_vault):
+    inprocess_vault.put("r/a", {"k": "v"})
+    inprocess_vault.faults([{"kind": "drop_before", "method": "GET", "path_regex": "^/v1/secrets/r/a$", "count": 1},
+                            {"kind": "drop_before", "method": "GET", "path_regex": "^/v1/webhooks$", "count": 1}])
+    warnings = []
+    client = inprocess_vault.client(retries=1, warnings=warnings)
+    assert client.get_secret("r/a")["version"] == 1
+    answer = client.request("GET", "/webhooks")
+    assert [warning.split(": ")[0] for warning in warnings] == ["ScaiVault GET r/a", "ScaiVault GET /webhooks"]
+    assert answer.status == 200 and answer.headers["x-request-id"].startswith("req_")
