@@ -24,6 +24,7 @@ whatever the score (tests/MUTATION.md records the last full result and explains 
 
 import argparse
 import ast
+import fcntl
 import io
 import json
 import os
@@ -62,7 +63,8 @@ def tree_commit():
         return subprocess.run(["git"] + list(args), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                               text=True, check=False).stdout.strip()
     commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    return commit + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+    # Untracked files count: copy_tree copies them too (ignored ones stay out of both).
+    return commit + ("+changes" if git("status", "--porcelain") else "")
 
 
 def copy_tree(workspace):
@@ -147,6 +149,10 @@ def diff_of(workspace, name):
     return [line for line in answer.stdout.splitlines() if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))]
 
 
+def _truthy(text):
+    return (text or "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--scope", action="append", default=[],
@@ -158,30 +164,54 @@ def main():
     parser.add_argument("--diffs", action="store_true", help="print each survivor's diff")
     parser.add_argument("--workspace", default="ws", help="name of the scratch copy under build/mutation (kept after the run)")
     parser.add_argument("--report-only", action="store_true", help="write the report of the last run in --workspace again")
-    parser.add_argument("--resume", action="store_true",
-                        default=os.environ.get("MUTATION_RESUME", "") not in ("", "0"),
-                        help="go on with the unchecked mutants of the run in --workspace (its copy of the tree is kept "
-                             "as it was, so the result stays the result of one commit)")
+    parser.add_argument("--resume", action="store_true", default=_truthy(os.environ.get("MUTATION_RESUME")),
+                        help="go on with the unchecked mutants of the run in --workspace (its copy of the tree and "
+                             "its scope are kept as they were, so the result stays the result of one commit)")
     args = parser.parse_args()
 
     workspace = os.path.join(WORK, args.workspace)
+    if args.report_only or args.resume:
+        if not os.path.exists(os.path.join(workspace, "mutants")):
+            print("mutation: no run in %s; start one without --resume" % workspace, file=sys.stderr)
+            return 1
+        stored = workspace_scope(workspace)
+        if args.scope and sorted(args.scope) != sorted(stored):
+            print("mutation: the run in %s has the scope %s, not %s; resume it without a scope (or with its own)"
+                  % (workspace, stored or "all of module_utils", args.scope), file=sys.stderr)
+            return 1
+        args.scope = stored
     if args.report_only:
-        return report(args, workspace, 0.0, True)
-    if args.resume and not os.path.exists(os.path.join(workspace, "mutants")):
-        print("mutation: nothing to resume in %s; start a run without --resume" % workspace, file=sys.stderr)
-        return 1
-    if not args.resume:
-        shutil.rmtree(workspace, ignore_errors=True)
-        os.makedirs(workspace, exist_ok=True)
-        copy_tree(workspace)
-        with open(os.path.join(workspace, "COMMIT"), "w") as handle:
-            handle.write(tree_commit() + "\n")
-        only = ""
-        if args.scope:
-            only = "only_mutate=\n" + "".join("    %s/%s\n" % (MUTATED, scope) for scope in args.scope)
-        with open(os.path.join(workspace, "setup.cfg"), "w") as handle:
-            handle.write(SETUP_CFG.format(mutated=MUTATED, collection=COLLECTION, only=only))
+        return report(args, workspace, 0.0, True, resumed=False)
+    os.makedirs(workspace, exist_ok=True)
+    # One mutmut per workspace: two would write the same mutants/*.meta at once.
+    with open(os.path.join(WORK, args.workspace + ".lock"), "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            print("mutation: another make mutation is running in %s" % workspace, file=sys.stderr)
+            return 1
+        if not args.resume:
+            prepare(workspace, args.scope)
+        return run_mutmut(args, workspace)
 
+
+def prepare(workspace, scope):
+    """A fresh copy of the tree, its commit and its scope, and mutmut's configuration."""
+    shutil.rmtree(workspace, ignore_errors=True)
+    os.makedirs(workspace)
+    copy_tree(workspace)
+    with open(os.path.join(workspace, "COMMIT"), "w") as handle:
+        handle.write(tree_commit() + "\n")
+    with open(os.path.join(workspace, "SCOPE.json"), "w") as handle:
+        json.dump(list(scope), handle)
+    only = ""
+    if scope:
+        only = "only_mutate=\n" + "".join("    %s/%s\n" % (MUTATED, item) for item in scope)
+    with open(os.path.join(workspace, "setup.cfg"), "w") as handle:
+        handle.write(SETUP_CFG.format(mutated=MUTATED, collection=COLLECTION, only=only))
+
+
+def run_mutmut(args, workspace):
     started = time.time()
     log_path = os.path.join(WORK, args.workspace + "-mutmut-run.log")
     env = dict(os.environ, PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
@@ -189,30 +219,57 @@ def main():
     env.pop("CI", None)
     # mutmut keeps every verdict in mutants/*.meta and, run again, checks only the mutants still without one.
     with open(log_path, "a" if args.resume else "w") as log:
-        # Its own process group: at --timeout, mutmut and the workers it forked stop together.
+        sitting_starts = log.tell()
+        # Its own process group: at --timeout, and when this script is interrupted (Ctrl-C, a TERM from make),
+        # mutmut and the workers it forked stop together instead of going on as orphans.
         with subprocess.Popen([os.path.join(BIN, "mutmut"), "run", "--max-children", str(args.jobs)], cwd=workspace,
                               env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True) as run:
+            previous_term = signal.signal(signal.SIGTERM, _raise_interrupt)
             try:
                 code, finished = run.wait(timeout=args.timeout), True
             except subprocess.TimeoutExpired:
-                os.killpg(run.pid, signal.SIGTERM)
-                time.sleep(5)
-                try:
-                    os.killpg(run.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                run.wait()
+                _stop(run)
                 code, finished = None, False
+            except BaseException:
+                _stop(run)
+                raise
+            finally:
+                signal.signal(signal.SIGTERM, previous_term)
     elapsed = time.time() - started
     if finished:
         print("mutation: mutmut exited %s" % code)
     with open(log_path, errors="replace") as log:
+        log.seek(sitting_starts)
         if "failed to collect stats" in log.read():
             # The unmutated unit tests failed inside the workspace: nothing was measured.
             print("mutation: the unit tests failed in the mutation workspace before any mutant ran; see %s" % log_path,
                   file=sys.stderr)
             return 1
-    return report(args, workspace, elapsed, finished)
+    return report(args, workspace, elapsed, finished, resumed=args.resume)
+
+
+def _raise_interrupt(_signum, _frame):
+    raise KeyboardInterrupt
+
+
+def _stop(run):
+    """mutmut and its workers (one process group): TERM, then KILL what is left."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(run.pid, sig)
+        except ProcessLookupError:
+            break
+        if sig == signal.SIGTERM:
+            time.sleep(5)
+    run.wait()
+
+
+def workspace_scope(workspace):
+    try:
+        with open(os.path.join(workspace, "SCOPE.json")) as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return []
 
 
 def workspace_commit(workspace):
@@ -223,7 +280,7 @@ def workspace_commit(workspace):
         return "unknown (a workspace from before COMMIT was recorded)"
 
 
-def report(args, workspace, elapsed, finished):
+def report(args, workspace, elapsed, finished, resumed):
     """Score, survivors by function and kind, written to --report and printed."""
     mutmut(workspace, ["export-cicd-stats"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     stats_file = os.path.join(workspace, "mutants", "mutmut-cicd-stats.json")
@@ -244,7 +301,7 @@ def report(args, workspace, elapsed, finished):
              "mutmut over tests/unit, %d jobs, %s in %d s%s, the tree at commit %s." % (
                  args.jobs, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), elapsed,  # elapsed 0: --report-only
                  ("" if finished else " (stopped at --timeout %d s: partial)" % args.timeout)
-                 + (" (this sitting; the run was resumed)" if args.resume else ""),
+                 + (" (this sitting; the run was resumed)" if resumed else ""),
                  workspace_commit(workspace)),
              "",
              "| mutants | checked | killed | survived | timeout | no tests | score |",

@@ -278,13 +278,15 @@ def _read_records(path: Path) -> list:
 def run_playbook(playbook, env: dict | None = None, check: bool = False, diff: bool = False, verbosity: int = 0,
                  extra_vars=None, tags=None, skip_tags=None, inventory=None, log_path=None,
                  timeout: float = DEFAULT_TIMEOUT, limit: str | None = None, workdir=None,
-                 extra_args=(), keep_workdir: bool | None = None) -> PlaybookResult:
+                 extra_args=(), keep_workdir: bool | None = None, module_interpreter: str | None = None) -> PlaybookResult:
     """Run ``ansible-playbook`` (playbook = YAML text, a list/dict of plays, or a file path).
 
     ``extra_vars``: dict (passed as a JSON file, never on the command line) or str/list of
     ``-e`` values. ``tags``/``skip_tags``: str or list. The work directory (playbook copy,
     inventory, config, results) is removed after a successful run unless ``workdir`` was
     given or ``keep_workdir`` is true; on failure it is kept and named in the result.
+    ``module_interpreter``: the Python the modules run with (default ``module_python()``, set above any
+    inventory's ``ansible_python_interpreter``); ``sys.executable`` leaves the inventory's choice alone.
     """
     owned = workdir is None
     workdir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="scaivault-playbook-"))
@@ -313,9 +315,10 @@ def run_playbook(playbook, env: dict | None = None, check: bool = False, diff: b
             cmd += [flag, value if isinstance(value, str) else ",".join(value)]
     if limit:
         cmd += ["--limit", limit]
-    if module_python() != sys.executable:
+    interpreter = module_interpreter or module_python()
+    if interpreter != sys.executable:
         # Above any inventory's ansible_python_interpreter (the demo's is "{{ ansible_playbook_python }}").
-        cmd += ["-e", "ansible_python_interpreter=%s" % module_python()]
+        cmd += ["-e", json.dumps({"ansible_python_interpreter": interpreter})]
     cmd += list(extra_args)
     cmd.append(str(path))
 

@@ -29,7 +29,7 @@ def test_item_path_quotes_the_id():
     assert resources.item_path("/webhooks", "a/b c", "test") == "/webhooks/a%2Fb%20c/test"
 
 
-def test_find_named_reads_the_collection_in_pages_of_page_size(inprocess_vault):
+def test_find_named_asks_for_pages_of_page_size_and_finds_by_name(inprocess_vault):
     client = inprocess_vault.client()
     wanted = add_webhook(inprocess_vault, "b")
     add_webhook(inprocess_vault, "a")
