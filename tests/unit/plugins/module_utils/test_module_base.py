@@ -195,3 +195,70 @@ def test_a_no_log_value_of_exactly_four_characters_is_still_masked(capsys):
         with pytest.raises(SystemExit):
             run_module(lambda module: {"changed": False, "said": "pw42!"}, {"value": {"type": "str", "no_log": True}})
     assert json.loads(capsys.readouterr().out)["said"] == "********!"
+
+
+# -- survivors of the whole mutation run (tests/MUTATION.md) -----------------------------------------------
+@pytest.fixture
+def tracebacks_on(monkeypatch):
+    """What -vvv does: the controller asks the module for tracebacks of errors."""
+    from ansible.module_utils._internal import _traceback
+
+    monkeypatch.setattr(_traceback, "_is_traceback_enabled", lambda event: event is _traceback.TracebackEvent.ERROR)
+
+
+def test_a_bug_is_placed_at_the_innermost_frame_and_its_traceback_is_returned(capsys, tracebacks_on):
+    def parse(text):
+        return int(text)
+
+    def run(module):
+        return {"n": parse(VALUE)}
+
+    code, result = finish(run, capsys)
+    assert code == 1 and "line" in result["msg"] and result["msg"].split("line", 1)[1].split(")")[0].endswith("(parse")
+    assert result["exception"].endswith("ValueError") and "in parse" in result["exception"]
+    assert VALUE not in json.dumps(result)
+
+
+def test_mask_values_masks_a_value_of_exactly_the_minimum_length(capsys):
+    def run(module):
+        module.mask_values(["pw42", "abc"])
+        return {"changed": False, "said": "pw42!", "short": "abc"}
+
+    code, result = finish(run, capsys)
+    assert code == 0 and (result["said"], result["short"]) == ("********!", "abc")
+
+
+def test_a_no_log_dict_option_is_echoed_with_its_keys_and_masked_values(capsys):
+    with patch_module_args({"url": "https://vault.example", "token": "skt_x", "auth": {"user": "u1", "key": VALUE}}):
+        with pytest.raises(SystemExit):
+            run_module(lambda module: module.fail("refused"), {"auth": {"type": "dict", "no_log": True}})
+    result = json.loads(capsys.readouterr().out)
+    assert result["invocation"]["module_args"]["auth"] == {"user": "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER",
+                                                           "key": "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"}
+
+
+@pytest.mark.parametrize("library, flag, error", [("httpx", "HAS_HTTPX", "HTTPX_IMPORT_ERROR"),
+                                                  ("boto3", "HAS_BOTO3", "BOTO3_IMPORT_ERROR")])
+def test_a_missing_library_fails_naming_it_and_the_import_error(capsys, monkeypatch, tracebacks_on, library, flag,
+                                                                error):
+    from ansible.module_utils.basic import missing_required_lib
+    from ansible_collections.scailabs.scaivault.plugins.module_utils._clients import asm, scaivault
+
+    owner = scaivault if library == "httpx" else asm
+    monkeypatch.setattr(owner, flag, False)
+    monkeypatch.setattr(owner, error, ImportError("No module named %s (test)" % library))
+    code, result = run_with(capsys, {"url": "https://vault.example", "token": "skt_x", "region": "eu-west-1"},
+                            lambda module: {"changed": False}, asm=True)
+    assert code == 1 and result["msg"] == missing_required_lib(library)
+    assert result["exception"] == "No module named %s (test)" % library
+
+
+def test_an_unset_region_is_the_one_of_the_named_profile(capsys, monkeypatch, tmp_path):
+    config = tmp_path / "config"
+    config.write_text("[profile migrator]\nregion = eu-north-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    code, result = run_with(capsys, {"url": "https://vault.example", "token": "skt_x", "profile": "migrator"},
+                            lambda module: {"changed": False, "region": module.params["region"]}, asm=True)
+    assert code == 0 and result["region"] == "eu-north-1"
