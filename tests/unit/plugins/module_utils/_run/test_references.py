@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import socket
 
 import pytest
 
@@ -434,3 +435,30 @@ def test_evidence_from_the_dev_server_in_the_window_without_the_callers_and_excl
     assert [entry["new_path_reads"] for entry in found.values()] == [0, 0, 0]
     _found, meta = run.gather_evidence(client, secrets[2:], listing, None, None, region="us-east-1")
     assert meta["audit_queries"] == 0
+
+
+def test_a_file_that_cannot_be_read_is_listed_unreadable_and_the_scan_goes_on(tmp_path, monkeypatch):
+    """A socket in the tree cannot be opened (ENXIO, as root too); a file whose size cannot be read (gone between
+    the listing and the stat) is skipped the same way: each named, the files after it still scanned."""
+    write(tmp_path, "a/0.py", NAME)
+    write(tmp_path, "a/2.py", NAME)
+    write(tmp_path, "a/3-gone.py", NAME)
+    write(tmp_path, "a/4.py", NAME)
+    listening = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        listening.bind(str(tmp_path / "a" / "1.sock"))
+        real_getsize = os.path.getsize
+
+        def getsize(path):
+            if path.endswith("3-gone.py"):
+                raise FileNotFoundError(path)
+            return real_getsize(path)
+
+        monkeypatch.setattr(run.os.path, "getsize", getsize)
+        scan = run.scan_trees(CATALOG, [str(tmp_path)])
+    finally:
+        listening.close()
+    assert sorted(scan["skipped"], key=lambda item: item["file"]) == [
+        {"file": str(tmp_path / "a/1.sock"), "reason": "unreadable", "size": None},
+        {"file": str(tmp_path / "a/3-gone.py"), "reason": "unreadable", "size": None}]
+    assert [hit["relative"] for hit in scan["hits"]] == ["a/0.py", "a/2.py", "a/4.py"]
