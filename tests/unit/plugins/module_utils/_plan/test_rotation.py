@@ -133,6 +133,32 @@ def test_restored_turns_rotation_back_on_from_the_record_then_forgets_it():
     assert (on["action"], on["changed"]) == ("none", False)
 
 
+def test_restored_fails_per_secret_on_a_broken_record_naming_the_tag_and_the_fix():
+    bad_days = dict(STOPPED, Tags=_tags({"scaivault:rotation:lambda-arn": LAMBDA, "scaivault:rotation:after-days": "x"}))
+    plan = rot.plan_secret(secret(**bad_days), params(state="restored"))
+    assert plan["action"] == "failed" and not plan["changed"]
+    assert plan["error"] == ("prod/db: tag scaivault:rotation:after-days holds 'x', not a number of days; fix or remove "
+                             "the tag and re-enable rotation by hand")
+    no_schedule = dict(STOPPED, Tags=_tags({"scaivault:rotation:lambda-arn": LAMBDA}))
+    plan = rot.plan_secret(secret(**no_schedule), params(state="restored"))
+    assert plan["action"] == "failed" and plan["error"] == (
+        "prod/db: the rotation record has a Lambda but no schedule (tags scaivault:rotation:after-days or "
+        "scaivault:rotation:schedule)")
+
+
+def test_restored_keeps_the_record_it_acts_on_and_only_forgets_a_matching_one():
+    record = {"scaivault:rotation:lambda-arn": LAMBDA, "scaivault:rotation:after-days": "30"}
+    off = rot.plan_secret(secret(**dict(STOPPED, Tags=_tags(record))), params(state="restored"))
+    assert off["action"] == "enable" and off["previous"] == {
+        "lambda_arn": LAMBDA, "automatically_after_days": 30, "schedule_expression": None, "duration": None}
+    already = rot.plan_secret(secret(**dict(ROTATING, Tags=_tags(record))), params(state="restored"))
+    assert (already["action"], already["forget"]) == ("forget", sorted(record))
+    elsewhere = dict(ROTATING)
+    elsewhere.update(RotationLambdaARN=OTHER_LAMBDA, Tags=_tags(record))
+    other = rot.plan_secret(secret(**elsewhere), params(state="restored"))
+    assert other["action"] == "update" and other["after"]["lambda_arn"] == LAMBDA
+
+
 # -- enabled ------------------------------------------------------------------------------------
 def test_enable_with_nothing_given_restores_the_stored_settings():
     plan = rot.plan_secret(secret(**STOPPED), params())
