@@ -96,9 +96,11 @@ def test_customer_managed_keys_get_decrypt_via_secrets_manager_only():
     assert keys["Resource"] == ["arn:aws:kms:eu-west-1:111122223333:key/k-1",
                                 "arn:aws:kms:eu-west-1:111122223333:key/k-2"]
     assert keys["Condition"] == {"StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}}
-    aliases = by_sid["ScaiVaultDecryptWithCustomerManagedKeysByAlias"]
-    assert aliases["Resource"] == "arn:aws:kms:eu-west-1:111122223333:key/*"
-    assert aliases["Condition"]["ForAnyValue:StringEquals"] == {"kms:ResourceAliases": ["alias/billing", "alias/orders"]}
+    assert by_sid["ScaiVaultDecryptWithCustomerManagedKeysByAlias"] == {
+        "Sid": "ScaiVaultDecryptWithCustomerManagedKeysByAlias", "Effect": "Allow", "Action": ["kms:Decrypt"],
+        "Resource": "arn:aws:kms:eu-west-1:111122223333:key/*",
+        "Condition": {"StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"},
+                      "ForAnyValue:StringEquals": {"kms:ResourceAliases": ["alias/billing", "alias/orders"]}}}
     without = statements(reader_policy("eu-west-1", [secret("a", kms="alias/x")], include_kms=False))
     assert not [sid for sid in without if "Decrypt" in sid]
 
@@ -220,3 +222,19 @@ def test_reader_policy_word_for_word():
     assert reader_policy("eu-west-1", [secret("prod/a", kms="k1")], prefixes=["prod/", "shared"],
                          include_kms=False) == PREFIXES_WITHOUT_KMS
     assert reader_policy("eu-west-1", []) == NOTHING_SELECTED
+
+
+@pytest.mark.parametrize("prefixes, text", [
+    ([""], "every IAM prefix must be a non-empty name prefix such as 'prod/', got ''"),  # "" would grant every secret
+    ([7], "every IAM prefix must be a non-empty name prefix such as 'prod/', got 7"),
+    (["prod/*"], "IAM prefix 'prod/*' contains a wildcard; give the plain name prefix (e.g. 'prod/'), the policy "
+                 "appends the wildcard itself"),
+    (["prod/?x"], "IAM prefix 'prod/?x' contains a wildcard"),
+])
+def test_a_prefix_that_would_widen_the_policy_is_refused(prefixes, text):
+    with pytest.raises(PolicyError) as info:
+        reader_policy("eu-west-1", [secret("prod/a")], prefixes=["shared/"] + prefixes)
+    assert str(info.value).startswith(text)
+    with pytest.raises(PolicyError) as info:
+        reader_policy("", [secret("prod/a")])
+    assert str(info.value) == "a region is needed to build the reader policy"
