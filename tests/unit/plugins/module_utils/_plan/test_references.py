@@ -734,3 +734,22 @@ def test_a_terraform_block_longer_than_a_lookup_is_still_one_block():
     padding = "  # %s\n" % ("x" * 70)
     text = "data \"aws_secretsmanager_secret_version\" \"v\" {\n%s  secret_id = \"prod/billing/db\"\n}\n" % (padding * 400)
     assert [hit[2] for hit in hits_of(text, "terraform")] == ["terraform_data_source"]
+
+
+def test_a_lookup_term_names_one_entry_by_its_hits_region_even_when_the_name_is_in_two_regions():
+    """_single_entry (the entry a patched lookup points at): the hits decide between regions; a bare name that two
+    regions hold and no hit resolves is nobody's; an ARN resolves through the hit that matched it."""
+    catalog = refs.Catalog([refs.catalog_entry("prod/x", region="us-east-1", path="east/x", value_format="text"),
+                            refs.catalog_entry("prod/x", region="eu-west-1", path="west/x", value_format="text"),
+                            refs.catalog_entry("prod/y", region="eu-west-1", path="west/y", value_format="text")])
+    arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/x-AbCdEf"
+    by_name = [{"match": "prod/x", "form": refs.FORM_NAME, "asm_name": "prod/x", "region": "eu-west-1"}]
+    by_arn = [{"match": arn, "form": refs.FORM_ARN_FULL, "asm_name": "prod/x", "region": "eu-west-1"}]
+    other = [{"match": "prod/x-legacy", "form": refs.FORM_NAME, "asm_name": "prod/x", "region": "us-east-1"}]
+    assert refs._single_entry("prod/x", by_name, catalog).path == "west/x"  # pylint: disable=protected-access
+    assert refs._single_entry(arn, by_arn, catalog).path == "west/x"  # pylint: disable=protected-access
+    assert refs._single_entry("prod/x", other, catalog).path == "east/x"  # pylint: disable=protected-access
+    assert refs._single_entry("prod/x", [], catalog) is None  # pylint: disable=protected-access
+    assert refs._single_entry("prod/x", by_name + other, catalog) is None  # pylint: disable=protected-access
+    assert refs._single_entry("prod/y", [], catalog).path == "west/y"  # pylint: disable=protected-access
+    assert refs._single_entry("prod/y", other, catalog).path == "west/y"  # pylint: disable=protected-access
