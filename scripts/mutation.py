@@ -79,11 +79,15 @@ def copy_tree(workspace):
     shutil.copytree(REPO, target, ignore=ignore, symlinks=True)
 
 
-def mutmut(workspace, args, check=False, **kwargs):
+def mutmut_env():
     env = dict(os.environ, PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
     env.pop("SCAIVAULT_COLL_ROOT", None)  # the copy sits in a real ansible_collections tree: tests use it
     env.pop("CI", None)  # unit tests do not skip; the CI skip guard has nothing to do here
-    return subprocess.run([os.path.join(BIN, "mutmut")] + args, cwd=workspace, env=env, check=check, **kwargs)
+    return env
+
+
+def mutmut(workspace, args, check=False, **kwargs):
+    return subprocess.run([os.path.join(BIN, "mutmut")] + args, cwd=workspace, env=mutmut_env(), check=check, **kwargs)
 
 
 def survivors(workspace):
@@ -214,16 +218,13 @@ def prepare(workspace, scope):
 def run_mutmut(args, workspace):
     started = time.time()
     log_path = os.path.join(WORK, args.workspace + "-mutmut-run.log")
-    env = dict(os.environ, PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
-    env.pop("SCAIVAULT_COLL_ROOT", None)
-    env.pop("CI", None)
     # mutmut keeps every verdict in mutants/*.meta and, run again, checks only the mutants still without one.
     with open(log_path, "a" if args.resume else "w") as log:
         sitting_starts = log.tell()
         # Its own process group: at --timeout, and when this script is interrupted (Ctrl-C, a TERM from make),
         # mutmut and the workers it forked stop together instead of going on as orphans.
         with subprocess.Popen([os.path.join(BIN, "mutmut"), "run", "--max-children", str(args.jobs)], cwd=workspace,
-                              env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True) as run:
+                              env=mutmut_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True) as run:
             previous_term = signal.signal(signal.SIGTERM, _raise_interrupt)
             try:
                 code, finished = run.wait(timeout=args.timeout), True
@@ -264,20 +265,21 @@ def _stop(run):
     run.wait()
 
 
-def workspace_scope(workspace):
+def _workspace_note(workspace, name, default):
+    """What prepare() wrote into the workspace (its commit, its scope); ``default`` for a workspace from before."""
     try:
-        with open(os.path.join(workspace, "SCOPE.json")) as handle:
-            return json.load(handle)
+        with open(os.path.join(workspace, name)) as handle:
+            return json.load(handle) if name.endswith(".json") else handle.read().strip()
     except (OSError, ValueError):
-        return []
+        return default
+
+
+def workspace_scope(workspace):
+    return _workspace_note(workspace, "SCOPE.json", [])
 
 
 def workspace_commit(workspace):
-    try:
-        with open(os.path.join(workspace, "COMMIT")) as handle:
-            return handle.read().strip()
-    except OSError:
-        return "unknown (a workspace from before COMMIT was recorded)"
+    return _workspace_note(workspace, "COMMIT", "unknown (a workspace from before COMMIT was recorded)")
 
 
 def report(args, workspace, elapsed, finished, resumed):

@@ -216,10 +216,10 @@ def _write_playbook(playbook, workdir: Path) -> Path:
     return path
 
 
-def _write_inventory(inventory, workdir: Path) -> str:
+def _write_inventory(inventory, workdir: Path, interpreter: str) -> str:
     if inventory is None:
         path = workdir / "inventory.ini"
-        path.write_text("localhost ansible_connection=local ansible_python_interpreter=%s\n" % module_python())
+        path.write_text("localhost ansible_connection=local ansible_python_interpreter=%s\n" % interpreter)
         return str(path)
     if isinstance(inventory, Path) or ("\n" not in str(inventory) and os.path.exists(str(inventory))):
         return str(inventory)
@@ -228,8 +228,10 @@ def _write_inventory(inventory, workdir: Path) -> str:
     return str(path)
 
 
-def ansible_env(workdir: Path, env: dict | None = None, log_path=None, results_file=None) -> dict:
-    """The environment for ansible-* commands: isolated config, our collection, the recorder."""
+def ansible_env(workdir: Path, env: dict | None = None, log_path=None, results_file=None,
+                interpreter: str | None = None) -> dict:
+    """The environment for ansible-* commands: isolated config, our collection, the recorder; the modules run with
+    ``interpreter`` (default ``module_python()``)."""
     cfg = workdir / "ansible.cfg"
     if not cfg.exists():
         cfg.write_text("[defaults]\n")
@@ -244,7 +246,7 @@ def ansible_env(workdir: Path, env: dict | None = None, log_path=None, results_f
         "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.default",
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_FORCE_COLOR": "0",
-        "ANSIBLE_PYTHON_INTERPRETER": module_python(),
+        "ANSIBLE_PYTHON_INTERPRETER": interpreter or module_python(),
         "ANSIBLE_HOST_KEY_CHECKING": "False",
         "ANSIBLE_RETRY_FILES_ENABLED": "False",
         "ANSIBLE_LOCALHOST_WARNING": "False",
@@ -295,7 +297,8 @@ def run_playbook(playbook, env: dict | None = None, check: bool = False, diff: b
     if results_file.exists():
         results_file.unlink()
     path = _write_playbook(playbook, workdir)
-    cmd = [sys.executable, _ansible_playbook(), "-i", _write_inventory(inventory, workdir)]
+    interpreter = module_interpreter or module_python()
+    cmd = [sys.executable, _ansible_playbook(), "-i", _write_inventory(inventory, workdir, interpreter)]
     if check:
         cmd.append("--check")
     if diff:
@@ -315,14 +318,13 @@ def run_playbook(playbook, env: dict | None = None, check: bool = False, diff: b
             cmd += [flag, value if isinstance(value, str) else ",".join(value)]
     if limit:
         cmd += ["--limit", limit]
-    interpreter = module_interpreter or module_python()
     if interpreter != sys.executable:
         # Above any inventory's ansible_python_interpreter (the demo's is "{{ ansible_playbook_python }}").
         cmd += ["-e", json.dumps({"ansible_python_interpreter": interpreter})]
     cmd += list(extra_args)
     cmd.append(str(path))
 
-    run_env = ansible_env(workdir, env, log_path, results_file)
+    run_env = ansible_env(workdir, env, log_path, results_file, interpreter)
     started = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=str(workdir), env=run_env, stdin=subprocess.DEVNULL,  # pylint: disable=consider-using-with
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)

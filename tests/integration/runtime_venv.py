@@ -16,7 +16,6 @@ own dependencies) fails there.
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 import sys
 from importlib.metadata import PackageNotFoundError, requires, version
@@ -78,10 +77,6 @@ def built(path: Path = DEFAULT):
     except OSError:
         return None
     return python if current and python.exists() else None
-
-
-def digest() -> str:
-    return hashlib.sha256("\n".join(pins()).encode()).hexdigest()[:12]
 
 
 if __name__ == "__main__":

@@ -119,6 +119,24 @@ class Vault:
         return next(item["id"] for item in listing["data"] if item["name"] == name)
 
 
+# What changes nothing on the servers, for tests that prove a run wrote nothing (check mode, read-only modules). The
+# documented dry-run access check (POST /v1/policies/test) writes nothing either.
+READ_POSTS = {"POST /v1/secrets/batch", "POST /v1/secrets/batch/metadata", "POST /oauth/token", "POST /v1/policies/test"}
+ASM_MUTATING = ("Create", "Put", "Update", "Delete", "Restore", "Rotate", "Cancel", "Tag", "Untag", "Replicate",
+                "Remove", "Stop", "Validate")
+
+
+def scaivault_writes(counters):
+    """{route: requests} of the dev server's counters (``servers.dev_counters()``) that can change something."""
+    return {route: n for route, n in (counters.get("by_route") or {}).items()
+            if not route.startswith(("GET ", "HEAD ", "OPTIONS ")) and route not in READ_POSTS}
+
+
+def asm_mutations(calls):
+    """{operation: calls} of the ASM stand-in's calls (``servers.asm_calls()``) that can change something."""
+    return {op: n for op, n in (calls.get("by_operation") or {}).items() if op.startswith(ASM_MUTATING)}
+
+
 def route_count(counters, route):
     """Requests seen on one route label, e.g. ``PUT /v1/secrets/{path}``."""
     return counters.get("by_route", {}).get(route, 0)

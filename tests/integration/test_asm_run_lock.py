@@ -15,10 +15,10 @@ import pytest
 
 from integration.asm_seed import PRIMARY, client
 from integration.playbook_runner import run_module
+from integration.secret_helpers import asm_mutations
 
 MODULE = "asm_run_lock"
 LOCK = "scaivault-runbook-lock"
-MUTATING = ("CreateSecret", "DeleteSecret", "TagResource", "UntagResource", "PutSecretValue", "UpdateSecret")
 
 
 @pytest.fixture
@@ -44,8 +44,7 @@ def lock(clean_servers):
         return dict((tag["Key"], tag["Value"]) for tag in described.get("Tags", []))
 
     def mutations():
-        calls = clean_servers.asm_calls()["by_operation"]
-        return dict((op, n) for op, n in calls.items() if op in MUTATING)
+        return asm_mutations(clean_servers.asm_calls())
 
     run.held, run.mutations, run.asm = held, mutations, asm
     return run

@@ -22,23 +22,11 @@ import pytest
 
 from demo.seed_demo import seed_demo
 from integration.playbook_runner import REPO_ROOT, run_playbook
+from integration.secret_helpers import asm_mutations, scaivault_writes
 from reliability import figures
 
 INVENTORY = REPO_ROOT / "tests" / "demo" / "inventory"
 PLAYBOOKS = REPO_ROOT / "playbooks"
-# POST /v1/policies/test is the documented dry-run access check: it writes nothing.
-READ_POSTS = {"POST /v1/secrets/batch", "POST /v1/secrets/batch/metadata", "POST /oauth/token", "POST /v1/policies/test"}
-ASM_MUTATING = ("Create", "Put", "Update", "Delete", "Restore", "Rotate", "Cancel", "Tag", "Untag", "Replicate",
-                "Remove", "Stop", "Validate")
-
-
-def sv_writes(counters):
-    return {route: n for route, n in (counters.get("by_route") or {}).items()
-            if not route.startswith(("GET ", "HEAD ", "OPTIONS ")) and route not in READ_POSTS}
-
-
-def asm_mutations(calls):
-    return {op: n for op, n in (calls.get("by_operation") or {}).items() if op.startswith(ASM_MUTATING)}
 
 
 @pytest.fixture
@@ -61,7 +49,7 @@ def _prove(servers, play, name, case):
     result = play(name, True)
     counters = servers.dev_counters()
     calls = servers.asm_calls()
-    writes, mutations = sv_writes(counters), asm_mutations(calls)
+    writes, mutations = scaivault_writes(counters), asm_mutations(calls)
     ok = result.rc == 0 and not writes and not mutations
     figures.record("check_mode", case, sv_requests=counters.get("total"), sv_writes=sum(writes.values()),
                    asm_calls=calls.get("total"), asm_mutating=sum(mutations.values()),
